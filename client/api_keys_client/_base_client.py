@@ -1,0 +1,220 @@
+"""What the sync and async clients share: settings from arguments or the environment, the
+headers every call carries, and turning a failed response into the exception tree."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import httpx
+
+from ._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._version import __version__
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+ENV_BASE_URL = "API_KEYS_BASE_URL"
+ENV_TOKEN = "API_KEYS_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+ENV_WORKSPACE_ID = "API_KEYS_WORKSPACE_ID"
+USER_AGENT = f"api-keys-client/{__version__}"
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _from_env(value: str | None, variable: str) -> str | None:
+    if value is not None:
+        return value
+    return os.environ.get(variable) or None
+
+
+def _required(value: str | None, argument: str, variable: str) -> str:
+    if value is None or value == "":
+        raise InvalidArgumentError(f"{argument} is required: pass {argument}=... or set {variable}")
+    return value
+
+
+def check_header_value(value: object, what: str) -> str:
+    """Refuse a header value that could split or end the header block. The value is not echoed:
+    it may be a secret."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
+    if any(ch in value for ch in "\r\n\0"):
+        raise InvalidArgumentError(f"{what} contains a CR, LF or NUL character")
+    return value
+
+
+def _base_url(value: str | httpx.URL) -> httpx.URL:
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidArgumentError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError("base_url must be an absolute http:// or https:// URL")
+    if url.query or url.fragment:
+        raise InvalidArgumentError("base_url must not have a query or a fragment")
+    return url
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise InvalidArgumentError(
+            "timeout must be a positive number of seconds or an httpx.Timeout"
+        )
+    return httpx.Timeout(value)
+
+
+def _max_retries(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError("max_retries must be an int >= 0")
+    return value
+
+
+@attrs.frozen(repr=False)
+class Settings:
+    """A client's immutable settings; `with_workspace` and `with_options` copy them with changes."""
+
+    base_url: httpx.URL
+    token: str
+    workspace_id: str
+    timeout: httpx.Timeout
+    max_retries: int
+    extra_headers: Mapping[str, str]
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        base_url: str | httpx.URL | None,
+        token: str | None,
+        workspace_id: str | None,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        headers: Mapping[str, str] | None,
+    ) -> Settings:
+        raw_url = base_url if base_url is not None else _from_env(None, ENV_BASE_URL)
+        resolved_url = _base_url(
+            _required(str(raw_url) if raw_url else None, "base_url", ENV_BASE_URL)
+        )
+        resolved_token = _required(_from_env(token, ENV_TOKEN), "token", ENV_TOKEN)
+        resolved_workspace = _required(
+            _from_env(workspace_id, ENV_WORKSPACE_ID), "workspace_id", ENV_WORKSPACE_ID
+        )
+        extra = {
+            check_header_value(name, "a header name"): check_header_value(value, f"header {name!r}")
+            for name, value in (headers or {}).items()
+        }
+        return cls(
+            base_url=resolved_url,
+            token=check_header_value(resolved_token, "token"),
+            workspace_id=check_header_value(resolved_workspace, "workspace_id"),
+            timeout=_timeout(timeout),
+            max_retries=_max_retries(max_retries),
+            extra_headers=extra,
+        )
+
+    def with_workspace(self, workspace_id: str) -> Settings:
+        if workspace_id == "":
+            raise InvalidArgumentError("workspace_id must not be empty")
+        return attrs.evolve(self, workspace_id=check_header_value(workspace_id, "workspace_id"))
+
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None, max_retries: int | None
+    ) -> Settings:
+        return attrs.evolve(
+            self,
+            timeout=self.timeout if timeout is None else _timeout(timeout),
+            max_retries=self.max_retries if max_retries is None else _max_retries(max_retries),
+        )
+
+    def default_headers(self) -> dict[str, str]:
+        """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type."""
+        return {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **self.extra_headers,
+            "Authorization": f"Bearer {self.token}",
+        }
+
+    def url(self, path: str) -> httpx.URL:
+        """The absolute URL of a relative path from the generated layer, under base_url's path."""
+        prefix = self.base_url.raw_path.rstrip(b"/")
+        return self.base_url.copy_with(raw_path=prefix + path.encode("ascii"))
+
+    def redact(self, text: str) -> str:
+        """Text for a message or a log line, with the token taken out should anything echo it."""
+        return text.replace(self.token, "[redacted]") if self.token else text
+
+    def __repr__(self) -> str:
+        return f"Settings(base_url={str(self.base_url)!r}, workspace_id={self.workspace_id!r})"
+
+
+def _server_error_message(response: httpx.Response) -> str | None:
+    """ErrorResponse.error when the body is the documented JSON, else None."""
+    try:
+        data: Any = json.loads(response.content)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        error: str = data["error"]
+        return error
+    return None
+
+
+def _plain_text(response: httpx.Response, limit: int = 200) -> str | None:
+    """A short text/plain body (Go's router answers "404 page not found"), else None."""
+    if not response.headers.get("content-type", "").startswith("text/plain"):
+        return None
+    try:
+        text = response.content[:limit].decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    return text or None
+
+
+def status_error(response: httpx.Response, settings: Settings) -> APIStatusError:
+    """The exception for a response whose status is not a success."""
+    status = response.status_code
+    error = _server_error_message(response)
+    error_class = _STATUS_ERRORS.get(status) or (
+        InternalServerError if status >= 500 else APIStatusError
+    )
+    reason = httpx.codes.get_reason_phrase(status)
+    request = response.request
+    message = f"{request.method} {request.url.raw_path.decode('ascii')} failed: HTTP {status}"
+    if reason:
+        message += f" {reason}"
+    detail = error if error is not None else _plain_text(response)
+    if detail:
+        message += f": {detail}"
+    request_id = response.headers.get("x-request-id")
+    if request_id:
+        message += f" (request id {request_id})"
+    return error_class(
+        settings.redact(message),
+        response=response,
+        error=None if error is None else settings.redact(error),
+    )

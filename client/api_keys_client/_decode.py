@@ -1,0 +1,170 @@
+"""Turn JSON into the generated models, and make sure every annotation then holds.
+
+The generated `from_dict` trusts its input: a missing field is a bare KeyError, `"id": 123` stays
+an int, and a union that fails to parse hands back the raw value through `cast`. This module wraps
+it so that a model that comes out is exactly what its annotations say, and anything else is a
+`ResponseShapeError` naming the field by its wire name. It is generic over every generated model:
+the field list, types and wire names come from the attrs fields (see generator-templates/).
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+import typing
+from functools import cache
+from typing import Any, Protocol, Self, TypeVar
+
+import attrs
+
+from ._generated.types import Unset
+
+
+class _GeneratedModel(Protocol):
+    @classmethod
+    def from_dict(cls, src_dict: typing.Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_GeneratedModel)
+
+
+class ResponseShapeError(Exception):
+    """A JSON value that does not fit the model it should become. Internal: callers re-raise it."""
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for messages that must not echo the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+@attrs.frozen
+class _FieldCheck:
+    name: str
+    wire_name: str
+    allowed: tuple[type, ...]
+    item_type: type | None  # for list[...] fields: the type every item must have
+    expected: str  # what the spec wants, for messages
+
+    def accepts(self, value: object) -> bool:
+        if not isinstance(value, self.allowed):
+            return False
+        if self.item_type is not None and isinstance(value, list):
+            item_type = self.item_type
+            return all(isinstance(item, item_type) for item in value)
+        return True
+
+
+def _describe(tp: object) -> str:
+    if tp is types.NoneType:
+        return "null"
+    if tp is Unset:
+        return "absent"
+    if tp is datetime.datetime:
+        return "RFC 3339 date-time string"
+    if tp is str:
+        return "string"
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp)
+        return f"array of {_describe(item)}"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _check_for(field: attrs.Attribute[Any]) -> _FieldCheck:
+    members = (
+        typing.get_args(field.type) if isinstance(field.type, types.UnionType) else (field.type,)
+    )
+    allowed: list[type] = []
+    item_type: type | None = None
+    for member in members:
+        if typing.get_origin(member) is list:
+            (item_type,) = typing.get_args(member)
+            allowed.append(list)
+        else:
+            allowed.append(typing.cast(type, member))
+    return _FieldCheck(
+        name=field.name,
+        wire_name=field.metadata.get("wire_name", field.name),
+        allowed=tuple(allowed),
+        item_type=item_type,
+        expected=" or ".join(_describe(m) for m in members if m is not Unset),
+    )
+
+
+@cache
+def _checks(cls: type) -> tuple[_FieldCheck, ...]:
+    attrs.resolve_types(cls)
+    return tuple(_check_for(f) for f in attrs.fields(cls) if f.init)
+
+
+def _wire_value_problem(check: _FieldCheck, data: dict[str, Any]) -> str | None:
+    """Why a raw JSON value cannot become its field, or None when it can."""
+    if check.wire_name not in data:
+        return None if Unset in check.allowed else "is required but missing"
+    value = data[check.wire_name]
+    if value is None:
+        return (
+            None
+            if types.NoneType in check.allowed
+            else f"is null where the spec says {check.expected}"
+        )
+    if datetime.datetime in check.allowed and isinstance(value, str):
+        try:
+            datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return "is not a valid RFC 3339 date-time"
+        return None
+    if isinstance(value, list) and list in check.allowed and not check.accepts(value):
+        return f"has an item that is not what the spec says ({check.expected})"
+    if not check.accepts(value):
+        return f"is a JSON {json_type(value)} where the spec says {check.expected}"
+    return None
+
+
+def _first_problem(cls: type, checks: tuple[_FieldCheck, ...], data: dict[str, Any]) -> str:
+    for check in checks:
+        problem = _wire_value_problem(check, data)
+        if problem is not None:
+            return f"{cls.__name__}.{check.wire_name} {problem}"
+    return f"{cls.__name__}: the body does not match the spec"
+
+
+def decode_model(cls: type[M], data: object) -> M:
+    """Build `cls` from a decoded JSON value, or raise ResponseShapeError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise ResponseShapeError(f"{cls.__name__}: expected a JSON object, got {json_type(data)}")
+    checks = _checks(cls)
+    try:
+        model = cls.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ResponseShapeError(_first_problem(cls, checks, data)) from None
+    for check in checks:
+        if not check.accepts(getattr(model, check.name)):
+            raise ResponseShapeError(_first_problem(cls, checks, data))
+    return model
+
+
+def decode_list(cls: type[M], data: object) -> list[M]:
+    """Build a list of `cls`; `null` (a Go nil slice) is an empty list."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ResponseShapeError(f"expected a JSON array of {cls.__name__}, got {json_type(data)}")
+    items: list[M] = []
+    for index, item in enumerate(data):
+        try:
+            items.append(decode_model(cls, item))
+        except ResponseShapeError as exc:
+            raise ResponseShapeError(f"item {index}: {exc}") from None
+    return items

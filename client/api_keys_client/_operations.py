@@ -1,0 +1,95 @@
+"""The three operations, shared by the sync and async clients: how each request is built (by the
+generated `_get_kwargs`) and how its success response becomes typed values."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+
+from ._decode import ResponseShapeError, decode_list, decode_model
+from ._exceptions import APIResponseValidationError, InvalidArgumentError
+from ._generated.api.api_keys import create_api_key, list_api_keys, revoke_api_key
+from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest
+from ._generated.types import UNSET
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call(Generic[T]):
+    """One operation's request, ready to send, and how to read its success response."""
+
+    name: str
+    kwargs: dict[str, Any]  # method, url (relative), headers, json: from the generated layer
+    parse: Callable[[httpx.Response], T]
+    # Safe to send twice: a retry after an unclear failure cannot do anything twice.
+    idempotent: bool
+
+
+def _json_body(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        content_type = response.headers.get("content-type", "no content-type")
+        raise APIResponseValidationError(
+            f"HTTP {response.status_code} body is not JSON ({content_type})", response=response
+        ) from None
+
+
+def _parse_list(response: httpx.Response) -> list[ApiKey]:
+    try:
+        return decode_list(ApiKey, _json_body(response))
+    except ResponseShapeError as exc:
+        raise APIResponseValidationError(str(exc), response=response) from None
+
+
+def _parse_created(response: httpx.Response) -> ApiKeyCreated:
+    try:
+        return decode_model(ApiKeyCreated, _json_body(response))
+    except ResponseShapeError as exc:
+        raise APIResponseValidationError(str(exc), response=response) from None
+
+
+def _parse_nothing(response: httpx.Response) -> None:
+    return None
+
+
+def list_call(*, workspace_id: str) -> Call[list[ApiKey]]:
+    kwargs = list_api_keys._get_kwargs(x_workspace_id=workspace_id)
+    return Call(name="list", kwargs=kwargs, parse=_parse_list, idempotent=True)
+
+
+def create_call(
+    *, workspace_id: str, name: str, expires_at: datetime.datetime | None
+) -> Call[ApiKeyCreated]:
+    if not isinstance(name, str):
+        raise InvalidArgumentError(f"name must be a str, not {type(name).__name__}")
+    if expires_at is not None:
+        if not isinstance(expires_at, datetime.datetime):
+            raise InvalidArgumentError(
+                f"expires_at must be a datetime or None, not {type(expires_at).__name__}"
+            )
+        if expires_at.utcoffset() is None:
+            raise InvalidArgumentError(
+                "expires_at must be timezone-aware (for example datetime.now(UTC)"
+                " + timedelta(days=30)); a naive datetime has no defined instant"
+            )
+    body = CreateApiKeyRequest(name=name, expires_at=UNSET if expires_at is None else expires_at)
+    kwargs = create_api_key._get_kwargs(body=body, x_workspace_id=workspace_id)
+    return Call(name="create", kwargs=kwargs, parse=_parse_created, idempotent=False)
+
+
+def revoke_call(*, workspace_id: str, key_id: str) -> Call[None]:
+    if not isinstance(key_id, str):
+        raise InvalidArgumentError(f"key_id must be a str, not {type(key_id).__name__}")
+    # The generated layer percent-encodes the id (so "a/../b" stays one segment), but "." and ".."
+    # survive encoding and URL normalisation would turn them into another path.
+    if key_id in ("", ".", ".."):
+        raise InvalidArgumentError(f"key_id {key_id!r} is not a valid API key id")
+    kwargs = revoke_api_key._get_kwargs(key_id, x_workspace_id=workspace_id)
+    return Call(name="revoke", kwargs=kwargs, parse=_parse_nothing, idempotent=True)

@@ -1,0 +1,138 @@
+"""Shared fixtures: one `api` driver runs each test case against the sync and the async client."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from api_keys_client import ApiKey, ApiKeyCreated, ApiKeysClient, AsyncApiKeysClient
+
+BASE_URL = "https://api.test/v1"
+TOKEN = "tok_live_abcdefghijklmnop"
+WORKSPACE = "ws_1"
+RAW_KEY = "ak_live_0123456789abcdefSECRET"
+
+KEY_JSON: dict[str, Any] = {
+    "id": "key_1",
+    "name": "ci",
+    "key_prefix": "ak_live_0123",
+    "user_id": "user_1",
+    "workspace_id": WORKSPACE,
+    "scopes": ["keys:read"],
+    "created_at": "2024-05-01T10:00:00Z",
+    "updated_at": "2024-05-01T10:00:00Z",
+    "expires_at": None,
+    "last_used_at": None,
+    "revoked_at": None,
+}
+CREATED_JSON: dict[str, Any] = {
+    "id": "key_2",
+    "name": "deploy",
+    "keyPrefix": "ak_live_0123",
+    "rawKey": RAW_KEY,
+    "createdAt": "2024-05-01T10:00:00Z",
+    "expiresAt": None,
+}
+
+
+class Driver:
+    """Drives an ApiKeysClient or an AsyncApiKeysClient through one synchronous interface, so the
+    same test body checks both. The async client runs on a loop owned by the driver."""
+
+    def __init__(self, flavour: str) -> None:
+        self.flavour = flavour
+        self._loop = asyncio.new_event_loop() if flavour == "async" else None
+        self._clients: list[ApiKeysClient | AsyncApiKeysClient] = []
+
+    def _run(self, value: Any) -> Any:
+        if self._loop is None:
+            return value
+        return self._loop.run_until_complete(value)
+
+    def client(self, **kwargs: Any) -> ApiKeysClient | AsyncApiKeysClient:
+        kwargs.setdefault("base_url", BASE_URL)
+        kwargs.setdefault("token", TOKEN)
+        kwargs.setdefault("workspace_id", WORKSPACE)
+        client: ApiKeysClient | AsyncApiKeysClient
+        client = ApiKeysClient(**kwargs) if self._loop is None else AsyncApiKeysClient(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def list(self, client: ApiKeysClient | AsyncApiKeysClient | None = None) -> list[ApiKey]:
+        result: list[ApiKey] = self._run((client or self.default).api_keys.list())
+        return result
+
+    def create(
+        self,
+        client: ApiKeysClient | AsyncApiKeysClient | None = None,
+        *,
+        name: str = "deploy",
+        expires_at: datetime.datetime | None = None,
+    ) -> ApiKeyCreated:
+        result: ApiKeyCreated = self._run(
+            (client or self.default).api_keys.create(name=name, expires_at=expires_at)
+        )
+        return result
+
+    def revoke(self, key_id: str, client: ApiKeysClient | AsyncApiKeysClient | None = None) -> None:
+        self._run((client or self.default).api_keys.revoke(key_id))
+
+    def call(
+        self, operation: str, client: ApiKeysClient | AsyncApiKeysClient | None = None
+    ) -> object:
+        """Run one operation by name with ordinary arguments."""
+        if operation == "list":
+            return self.list(client)
+        if operation == "create":
+            return self.create(client)
+        self.revoke("key_1", client)
+        return None
+
+    def close(self, client: ApiKeysClient | AsyncApiKeysClient) -> None:
+        if isinstance(client, ApiKeysClient):
+            client.close()
+        else:
+            self._run(client.aclose())
+
+    @property
+    def default(self) -> ApiKeysClient | AsyncApiKeysClient:
+        if not self._clients:
+            self.client()
+        return self._clients[0]
+
+    def shutdown(self) -> None:
+        for client in self._clients:
+            self.close(client)
+        if self._loop is not None:
+            self._loop.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def api(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    driver = Driver(request.param)
+    yield driver
+    driver.shutdown()
+
+
+@pytest.fixture
+def mock_api() -> Iterator[respx.MockRouter]:
+    """respx mounted on the test base URL; every route must be declared by the test."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's own API_KEYS_* variables."""
+    for name in ("API_KEYS_BASE_URL", "API_KEYS_TOKEN", "API_KEYS_WORKSPACE_ID", "API_KEYS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def json_response(status: int, body: object, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers)

@@ -1,0 +1,286 @@
+"""Every failure a call can meet surfaces as one exception of the tree, saying what happened."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+import api_keys_client as sdk
+
+from .conftest import CREATED_JSON, KEY_JSON, Driver
+
+OPERATIONS = ["list", "create", "revoke"]
+ROUTES = {
+    "list": ("GET", "/api-keys"),
+    "create": ("POST", "/api-keys"),
+    "revoke": ("DELETE", "/api-keys/key_1"),
+}
+
+# Every error status the document lists, per operation.
+DOCUMENTED_ERRORS = [
+    ("list", 401, sdk.AuthenticationError),
+    ("create", 400, sdk.BadRequestError),
+    ("create", 401, sdk.AuthenticationError),
+    ("revoke", 400, sdk.BadRequestError),
+    ("revoke", 401, sdk.AuthenticationError),
+]
+
+
+def _route(mock_api: respx.MockRouter, operation: str) -> respx.Route:
+    method, path = ROUTES[operation]
+    return mock_api.route(method=method, path=path)
+
+
+@pytest.mark.parametrize(("operation", "status", "error_class"), DOCUMENTED_ERRORS)
+def test_documented_error_statuses(
+    api: Driver,
+    mock_api: respx.MockRouter,
+    operation: str,
+    status: int,
+    error_class: type[sdk.APIStatusError],
+) -> None:
+    _route(mock_api, operation).respond(
+        status, json={"error": "invalid api key"}, headers={"X-Request-ID": "req_42"}
+    )
+
+    with pytest.raises(error_class) as caught:
+        api.call(operation)
+
+    error = caught.value
+    assert type(error) is error_class
+    assert error.status_code == status
+    assert error.error == "invalid api key"
+    assert error.request_id == "req_42"
+    assert error.response.status_code == status
+    method, path = ROUTES[operation]
+    assert str(error) == (
+        f"{method} /v1{path} failed: HTTP {status} {httpx.codes.get_reason_phrase(status)}:"
+        " invalid api key (request id req_42)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (400, sdk.BadRequestError),
+        (401, sdk.AuthenticationError),
+        (403, sdk.PermissionDeniedError),
+        (404, sdk.NotFoundError),
+        (409, sdk.ConflictError),
+        (422, sdk.UnprocessableEntityError),
+        (429, sdk.RateLimitError),
+        (500, sdk.InternalServerError),
+        (502, sdk.InternalServerError),
+        (503, sdk.InternalServerError),
+        (520, sdk.InternalServerError),  # Cloudflare's, unknown to http.HTTPStatus
+        (499, sdk.APIStatusError),  # nginx's, unknown to http.HTTPStatus
+        (418, sdk.APIStatusError),
+        (302, sdk.APIStatusError),  # redirects are not followed
+    ],
+)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_status_to_exception_class(
+    api: Driver,
+    mock_api: respx.MockRouter,
+    operation: str,
+    status: int,
+    error_class: type[sdk.APIStatusError],
+) -> None:
+    _route(mock_api, operation).respond(
+        status, json={"error": "nope"}, headers={"Location": "https://elsewhere.test/"}
+    )
+
+    with pytest.raises(sdk.APIStatusError) as caught:
+        api.call(operation, api.client(max_retries=0))
+
+    assert type(caught.value) is error_class
+    assert caught.value.status_code == status
+    assert caught.value.error == "nope"
+    assert caught.value.request_id is None
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_html_502_from_a_proxy(api: Driver, mock_api: respx.MockRouter, operation: str) -> None:
+    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    _route(mock_api, operation).respond(502, content=html, headers={"Content-Type": "text/html"})
+
+    with pytest.raises(sdk.InternalServerError) as caught:
+        api.call(operation, api.client(max_retries=0))
+
+    assert caught.value.error is None
+    assert caught.value.response.content == html
+    assert str(caught.value).endswith("failed: HTTP 502 Bad Gateway")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_go_router_plain_text_404(api: Driver, mock_api: respx.MockRouter, operation: str) -> None:
+    _route(mock_api, operation).respond(
+        404, text="404 page not found\n", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+
+    with pytest.raises(sdk.NotFoundError) as caught:
+        api.call(operation)
+
+    assert caught.value.error is None
+    assert str(caught.value).endswith("HTTP 404 Not Found: 404 page not found")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("body", [b"", b"not json", b"\xff\xfe\x00", b'{"error": 5}', b"[1, 2]"])
+def test_error_status_with_odd_body_is_still_typed(
+    api: Driver, mock_api: respx.MockRouter, operation: str, body: bytes
+) -> None:
+    _route(mock_api, operation).respond(
+        400, content=body, headers={"Content-Type": "application/json"}
+    )
+
+    with pytest.raises(sdk.BadRequestError) as caught:
+        api.call(operation)
+
+    assert caught.value.error is None
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "message"),
+    [
+        ("list", b"<html>oops</html>", "body is not JSON"),
+        ("list", b"", "body is not JSON"),
+        ("list", b'{"keys": []}', "expected a JSON array of ApiKey, got object"),
+        ("list", b'[{"id": "k"}]', "item 0: ApiKey.name is required but missing"),
+        ("list", b"[5]", "item 0: ApiKey: expected a JSON object, got number"),
+        ("create", b"[]", "ApiKeyCreated: expected a JSON object, got array"),
+        ("create", b"null", "ApiKeyCreated: expected a JSON object, got null"),
+        ("create", b"\xff\xfe", "body is not JSON"),
+    ],
+)
+def test_success_status_with_wrong_body(
+    api: Driver, mock_api: respx.MockRouter, operation: str, body: bytes, message: str
+) -> None:
+    status = 201 if operation == "create" else 200
+    _route(mock_api, operation).respond(status, content=body)
+
+    with pytest.raises(sdk.APIResponseValidationError, match=message) as caught:
+        api.call(operation)
+
+    assert caught.value.status_code == status
+    assert caught.value.response.content == body
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("id", None, "ApiKey.id is null where the spec says string"),
+        ("id", 123, "ApiKey.id is a JSON number where the spec says string"),
+        ("name", ["x"], "ApiKey.name is a JSON array where the spec says string"),
+        ("created_at", "yesterday", "ApiKey.created_at is not a valid RFC 3339 date-time"),
+        ("created_at", 1714557600, "ApiKey.created_at is a JSON number where the spec says"),
+        ("revoked_at", "not-a-date", "ApiKey.revoked_at is not a valid RFC 3339 date-time"),
+        ("expires_at", 17, "ApiKey.expires_at is a JSON number where the spec says"),
+        ("updated_at", None, "ApiKey.updated_at is null where the spec says"),
+        (
+            "scopes",
+            "read",
+            "ApiKey.scopes is a JSON string where the spec says array of string or null",
+        ),
+        ("scopes", ["read", 7], "ApiKey.scopes has an item that is not"),
+        ("user_id", True, "ApiKey.user_id is a JSON boolean where the spec says string"),
+    ],
+)
+def test_list_field_of_wrong_type_names_the_field(
+    api: Driver, mock_api: respx.MockRouter, field: str, value: object, message: str
+) -> None:
+    mock_api.get("/api-keys").respond(200, json=[{**KEY_JSON, field: value}])
+
+    with pytest.raises(sdk.APIResponseValidationError, match=message):
+        api.list()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rawKey", None, "ApiKeyCreated.rawKey is null"),
+        ("createdAt", "2024-13-45", "ApiKeyCreated.createdAt is not a valid RFC 3339 date-time"),
+        ("expiresAt", "soon", "ApiKeyCreated.expiresAt is not a valid RFC 3339 date-time"),
+        ("keyPrefix", 3.5, "ApiKeyCreated.keyPrefix is a JSON number"),
+    ],
+)
+def test_created_field_of_wrong_type_names_the_wire_field(
+    api: Driver, mock_api: respx.MockRouter, field: str, value: object, message: str
+) -> None:
+    mock_api.post("/api-keys").respond(201, json={**CREATED_JSON, field: value})
+
+    with pytest.raises(sdk.APIResponseValidationError, match=message) as caught:
+        api.create()
+
+    # The raw key is not lost: it is still in the response the error carries.
+    if field != "rawKey":
+        assert CREATED_JSON["rawKey"].encode() in caught.value.response.content
+
+
+@pytest.mark.parametrize("missing", ["id", "name", "keyPrefix", "rawKey", "createdAt"])
+def test_created_missing_required_field(
+    api: Driver, mock_api: respx.MockRouter, missing: str
+) -> None:
+    body = {k: v for k, v in CREATED_JSON.items() if k != missing}
+    mock_api.post("/api-keys").respond(201, json=body)
+
+    with pytest.raises(
+        sdk.APIResponseValidationError, match=f"ApiKeyCreated.{missing} is required"
+    ):
+        api.create()
+
+
+@pytest.mark.parametrize("missing", ["id", "name", "key_prefix", "created_at"])
+def test_listed_key_missing_required_field(
+    api: Driver, mock_api: respx.MockRouter, missing: str
+) -> None:
+    body = {k: v for k, v in KEY_JSON.items() if k != missing}
+    mock_api.get("/api-keys").respond(200, json=[body])
+
+    with pytest.raises(sdk.APIResponseValidationError, match=f"ApiKey.{missing} is required"):
+        api.list()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize(
+    ("raised", "error_class"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), sdk.APIConnectionError),
+        (httpx.RemoteProtocolError("peer closed connection"), sdk.APIConnectionError),
+        (httpx.ReadTimeout("timed out"), sdk.APITimeoutError),
+        (httpx.ConnectTimeout("timed out"), sdk.APITimeoutError),
+        (httpx.PoolTimeout("timed out"), sdk.APITimeoutError),
+    ],
+)
+def test_transport_failures(
+    api: Driver,
+    mock_api: respx.MockRouter,
+    operation: str,
+    raised: Exception,
+    error_class: type[sdk.APIConnectionError],
+) -> None:
+    _route(mock_api, operation).mock(side_effect=raised)
+
+    with pytest.raises(error_class) as caught:
+        api.call(operation, api.client(max_retries=0))
+
+    assert type(caught.value) is error_class
+    assert caught.value.request is not None
+    assert type(raised).__name__ in str(caught.value)
+
+
+def test_revoke_accepts_any_2xx_and_ignores_its_body(
+    api: Driver, mock_api: respx.MockRouter
+) -> None:
+    mock_api.delete("/api-keys/key_1").respond(200, content=b"<html>ok</html>")
+
+    api.revoke("key_1")  # returns None, raises nothing
+
+
+def test_closed_client_says_so(api: Driver, mock_api: respx.MockRouter) -> None:
+    client = api.client()
+    api.close(client)
+
+    with pytest.raises(sdk.ApiKeysError, match="closed"):
+        api.list(client)

@@ -1,0 +1,103 @@
+"""The public surface: exactly these names, and one exception tree."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+
+import api_keys_client as sdk
+import api_keys_client._exceptions as exceptions_module
+from api_keys_client import lowlevel
+
+PUBLIC_NAMES = {
+    "ApiKeysClient",
+    "AsyncApiKeysClient",
+    "ApiKey",
+    "ApiKeyCreated",
+    "CreateApiKeyRequest",
+    "ErrorResponse",
+    "UNSET",
+    "Unset",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "__version__",
+    "ApiKeysError",
+    "InvalidArgumentError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "APIResponseValidationError",
+}
+
+TREE = {
+    sdk.InvalidArgumentError: sdk.ApiKeysError,
+    sdk.APIConnectionError: sdk.ApiKeysError,
+    sdk.APITimeoutError: sdk.APIConnectionError,
+    sdk.APIStatusError: sdk.ApiKeysError,
+    sdk.BadRequestError: sdk.APIStatusError,
+    sdk.AuthenticationError: sdk.APIStatusError,
+    sdk.PermissionDeniedError: sdk.APIStatusError,
+    sdk.NotFoundError: sdk.APIStatusError,
+    sdk.ConflictError: sdk.APIStatusError,
+    sdk.UnprocessableEntityError: sdk.APIStatusError,
+    sdk.RateLimitError: sdk.APIStatusError,
+    sdk.InternalServerError: sdk.APIStatusError,
+    sdk.APIResponseValidationError: sdk.ApiKeysError,
+}
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    assert set(sdk.__all__) == PUBLIC_NAMES
+    assert len(sdk.__all__) == len(PUBLIC_NAMES)
+    for name in sdk.__all__:
+        assert hasattr(sdk, name)
+
+
+def test_lowlevel_exports() -> None:
+    assert set(lowlevel.__all__) == {
+        "AuthenticatedClient",
+        "Client",
+        "Response",
+        "UnexpectedStatus",
+        "create_api_key",
+        "list_api_keys",
+        "revoke_api_key",
+    }
+    for module in (lowlevel.list_api_keys, lowlevel.create_api_key, lowlevel.revoke_api_key):
+        for function in ("sync", "sync_detailed", "asyncio", "asyncio_detailed"):
+            assert callable(getattr(module, function))
+
+
+def test_exception_tree() -> None:
+    for child, parent in TREE.items():
+        assert child.__bases__[0] is parent, child
+    assert issubclass(sdk.ApiKeysError, Exception)
+    assert issubclass(sdk.InvalidArgumentError, ValueError)
+    exported = {getattr(sdk, n) for n in sdk.__all__ if inspect.isclass(getattr(sdk, n))}
+    errors = {c for c in exported if issubclass(c, BaseException)}
+    assert errors == set(TREE) | {sdk.ApiKeysError}
+
+
+def test_tree_is_drawn_in_the_module_docstring() -> None:
+    doc = exceptions_module.__doc__ or ""
+    for error_class in [*TREE, sdk.ApiKeysError]:
+        assert f" {error_class.__name__} " in doc or doc.count(error_class.__name__), error_class
+
+
+def test_options_are_keyword_only() -> None:
+    for client_class in (sdk.ApiKeysClient, sdk.AsyncApiKeysClient):
+        parameters = list(inspect.signature(client_class).parameters.values())
+        assert parameters
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters)
+
+
+def test_version_is_the_distribution_version() -> None:
+    assert sdk.__version__ == version("api-keys-client")
