@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from api_keys_client import ApiKey, ApiKeyCreated, ApiKeysClient, AsyncApiKeysClient
+from api_keys_client import _client as client_module
 
 BASE_URL = "https://api.test/v1"
 TOKEN = "tok_live_abcdefghijklmnop"
@@ -125,6 +126,19 @@ def mock_api() -> Iterator[respx.MockRouter]:
     """respx mounted on the test base URL; every route must be declared by the test."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         yield router
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait the clients ask for between attempts, recorded instead of slept."""
+    waits: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
+    return waits
 
 
 @pytest.fixture(autouse=True)

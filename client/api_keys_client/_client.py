@@ -3,16 +3,32 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import ipaddress
+import logging
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import NamedTuple, Self, TypeVar
 
 import httpx
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings, status_error
-from ._exceptions import APIConnectionError, ApiKeysError, APITimeoutError
+from ._exceptions import (
+    APIConnectionError,
+    ApiKeysError,
+    APITimeoutError,
+    InsecureTransportWarning,
+)
+from ._logs import logger
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
+from ._retry import delay_after_exception, delay_after_response
+
+# Indirections the tests replace to record waits instead of sleeping.
+_sleep = time.sleep
+_async_sleep = asyncio.sleep
 
 T = TypeVar("T")
 
@@ -38,6 +54,75 @@ def _has_request(exc: httpx.RequestError) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _attempt_deadline(timeout: httpx.Timeout) -> float:
+    """When one attempt must be over. httpx's read timeout bounds each read, so a server that
+    trickles its body would never trip it: the whole response must come within `read` seconds
+    (after `connect` for the connection)."""
+    budget = (timeout.connect or 0.0) + (timeout.read if timeout.read is not None else float("inf"))
+    return time.monotonic() + budget
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(
+        self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
+    ) -> None:
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    "the response body took longer than the timeout", request=self._request
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncDeadlineStream(httpx.AsyncByteStream):
+    def __init__(
+        self, stream: httpx.AsyncByteStream, deadline: float, request: httpx.Request
+    ) -> None:
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx.ReadTimeout(
+                    "the response body took longer than the timeout", request=self._request
+                )
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _warn_if_insecure(settings: Settings) -> None:
+    url = settings.base_url
+    if url.scheme == "http" and not _is_loopback(url.host):
+        warnings.warn(
+            f"the API token is sent over plain http to {url.host}; use https://",
+            InsecureTransportWarning,
+            stacklevel=4,
+        )
+
+
+class _RetryIn(NamedTuple):
+    """The next attempt goes out after this many seconds."""
+
+    seconds: float
 
 
 class _ClientBase:
@@ -73,10 +158,65 @@ class _ClientBase:
             timeout=self._settings.timeout,
         )
 
-    def _finish(self, call: Call[T], response: httpx.Response) -> T:
-        if not response.is_success:
+    def _log_attempt(
+        self,
+        request: httpx.Request,
+        attempt: int,
+        started: float,
+        outcome: str,
+        request_id: str | None,
+    ) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s -> %s in %.1f ms (attempt %d of %d, request id %s)",
+                request.method,
+                request.url.raw_path.decode("ascii"),
+                outcome,
+                (time.monotonic() - started) * 1000,
+                attempt,
+                self._settings.max_retries + 1,
+                request_id or "-",
+            )
+
+    def _retry_after_exception(
+        self,
+        call: Call[T],
+        request: httpx.Request,
+        exc: httpx.RequestError,
+        attempt: int,
+        started: float,
+    ) -> float:
+        """The wait before the next attempt, or raise the exception for this failure."""
+        self._log_attempt(request, attempt, started, type(exc).__name__, None)
+        error = _transport_error(exc, self._settings)
+        delay = None
+        if attempt <= self._settings.max_retries:
+            delay = delay_after_exception(exc, idempotent=call.idempotent, retry_number=attempt)
+        if delay is None:
+            raise error from exc
+        logger.info("retrying %s in %.2f s after %s", call.name, delay, type(exc).__name__)
+        return delay
+
+    def _outcome(
+        self,
+        call: Call[T],
+        request: httpx.Request,
+        response: httpx.Response,
+        attempt: int,
+        started: float,
+    ) -> T | _RetryIn:
+        """The parsed result, or the wait before the next attempt; raises a final error."""
+        request_id = response.headers.get("x-request-id")
+        self._log_attempt(request, attempt, started, str(response.status_code), request_id)
+        if response.is_success:
+            return call.parse(response)
+        delay = None
+        if attempt <= self._settings.max_retries:
+            delay = delay_after_response(response, idempotent=call.idempotent, retry_number=attempt)
+        if delay is None:
             raise status_error(response, self._settings)
-        return call.parse(response)
+        logger.info("retrying %s in %.2f s after HTTP %d", call.name, delay, response.status_code)
+        return _RetryIn(delay)
 
     def __repr__(self) -> str:
         return (
@@ -119,6 +259,7 @@ class ApiKeysClient(_ClientBase):
             max_retries=max_retries,
             headers=headers,
         )
+        _warn_if_insecure(settings)
         owns = http_client is None
         if http_client is None:
             http_client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
@@ -149,15 +290,35 @@ class ApiKeysClient(_ClientBase):
         """The same client (same connection pool) with other per-call options."""
         return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        deadline = _attempt_deadline(self._settings.timeout)
+        response = self._http_client.send(request, stream=True, follow_redirects=False)
+        try:
+            assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
+            response.stream = _DeadlineStream(response.stream, deadline, request)
+            response.read()
+        finally:
+            response.close()
+        return response
+
     def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
         request = self._build_request(self._http_client, call)
-        try:
-            response = self._http_client.send(request, follow_redirects=False)
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, self._settings) from exc
-        return self._finish(call, response)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = self._send(request)
+            except httpx.RequestError as exc:
+                _sleep(self._retry_after_exception(call, request, exc, attempt, started))
+                continue
+            outcome = self._outcome(call, request, response, attempt, started)
+            if isinstance(outcome, _RetryIn):
+                _sleep(outcome.seconds)
+                continue
+            return outcome
 
     def close(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""
@@ -206,6 +367,7 @@ class AsyncApiKeysClient(_ClientBase):
             max_retries=max_retries,
             headers=headers,
         )
+        _warn_if_insecure(settings)
         owns = http_client is None
         if http_client is None:
             http_client = httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
@@ -235,15 +397,37 @@ class AsyncApiKeysClient(_ClientBase):
         """The same client (same connection pool) with other per-call options."""
         return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        deadline = _attempt_deadline(self._settings.timeout)
+        response = await self._http_client.send(request, stream=True, follow_redirects=False)
+        try:
+            assert isinstance(response.stream, httpx.AsyncByteStream)  # noqa: S101 - async client, async stream
+            response.stream = _AsyncDeadlineStream(response.stream, deadline, request)
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
     async def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
         request = self._build_request(self._http_client, call)
-        try:
-            response = await self._http_client.send(request, follow_redirects=False)
-        except httpx.RequestError as exc:
-            raise _transport_error(exc, self._settings) from exc
-        return self._finish(call, response)
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = await self._send(request)
+            except httpx.RequestError as exc:
+                await _async_sleep(
+                    self._retry_after_exception(call, request, exc, attempt, started)
+                )
+                continue
+            outcome = self._outcome(call, request, response, attempt, started)
+            if isinstance(outcome, _RetryIn):
+                await _async_sleep(outcome.seconds)
+                continue
+            return outcome
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""

@@ -33,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "InsecureTransportWarning",
     "InternalServerError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -149,3 +150,7 @@ class APIResponseValidationError(ApiKeysError):
         self.response = response
         self.status_code = response.status_code
         self.request_id = _request_id(response)
+
+
+class InsecureTransportWarning(UserWarning):
+    """The token is about to travel over plain http to a host that is not this machine."""

@@ -1,0 +1,46 @@
+"""The `api_keys_client` logger. API_KEYS_LOG=debug or info turns it on without code.
+
+Nothing secret is ever passed to it; a filter also masks bearer tokens and raw-key-looking values
+in anything that reaches it, as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+logger = logging.getLogger("api_keys_client")
+
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
+_AUTH_HEADER = re.compile(r"(?i)(['\"]?authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}]+")
+
+
+def redact(text: str) -> str:
+    """Mask bearer credentials and Authorization header values."""
+    return _AUTH_HEADER.sub(r"\1[redacted]", _BEARER.sub(r"\1[redacted]", text))
+
+
+class RedactingFilter(logging.Filter):
+    """Masks credentials in every record that reaches the SDK's logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _setup() -> None:
+    logger.addFilter(RedactingFilter())
+    level = os.environ.get("API_KEYS_LOG", "").strip().lower()
+    if level not in ("debug", "info"):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+
+
+_setup()

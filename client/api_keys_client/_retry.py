@@ -1,0 +1,85 @@
+"""When a failed attempt is tried again, and after how long. Pure functions, shared by both clients.
+
+| failure                                   | list, revoke | create |
+| ----------------------------------------- | ------------ | ------ |
+| connection refused, DNS failure, pool full | retried | retried (the request never left) |
+| connect timeout                           | retried      | retried (no connection, nothing sent) |
+| read/write timeout, reset, broken response | retried      | raised (the key may exist) |
+| 408, 500, 502, 503, 504                   | retried      | raised (the key may exist) |
+| 429                                       | retried      | retried (refused: nothing done) |
+| any other status                          | raised       | raised |
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import time
+
+import httpx
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+INITIAL_DELAY = 0.5  # seconds before the first retry, doubled for each further one
+MAX_DELAY = 8.0  # ceiling of the exponential backoff
+MAX_RETRY_AFTER = 60.0  # a server asking for a longer wait gets its error raised instead
+
+# Raised before a single byte of the request could have reached the server.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def backoff(retry_number: int) -> float:
+    """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s ... capped at MAX_DELAY, each less up
+    to a quarter at random so that many clients do not retry in step."""
+    delay = min(INITIAL_DELAY * 2.0 ** (retry_number - 1), MAX_DELAY)
+    return delay * (1 - 0.25 * random.random())  # noqa: S311 - jitter, not cryptography
+
+
+def retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), or None."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+def delay_after_exception(
+    exc: httpx.RequestError, *, idempotent: bool, retry_number: int
+) -> float | None:
+    """The wait before trying again after a transport failure, or None to raise."""
+    if idempotent or isinstance(exc, _NEVER_SENT):
+        return backoff(retry_number)
+    return None
+
+
+def delay_after_response(
+    response: httpx.Response, *, idempotent: bool, retry_number: int
+) -> float | None:
+    """The wait before trying again after an error status, or None to raise."""
+    status = response.status_code
+    if status not in RETRYABLE_STATUSES or (not idempotent and status != 429):
+        return None
+    asked = retry_after(response.headers)
+    if asked is None:
+        return backoff(retry_number)
+    if asked > MAX_RETRY_AFTER:
+        return None
+    return asked
