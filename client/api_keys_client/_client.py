@@ -8,7 +8,7 @@ import ipaddress
 import logging
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import NamedTuple, Self, TypeVar
 
@@ -64,6 +64,9 @@ def _attempt_deadline(timeout: httpx.Timeout) -> float:
     return time.monotonic() + budget
 
 
+_TOO_SLOW = "the response body took longer than the timeout"
+
+
 class _DeadlineStream(httpx.SyncByteStream):
     def __init__(
         self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
@@ -71,33 +74,20 @@ class _DeadlineStream(httpx.SyncByteStream):
         self._stream, self._deadline, self._request = stream, deadline, request
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise httpx.ReadTimeout(
-                    "the response body took longer than the timeout", request=self._request
-                )
-            yield chunk
+        chunks = iter(self._stream)
+        try:
+            for chunk in chunks:
+                if time.monotonic() > self._deadline:
+                    raise httpx.ReadTimeout(_TOO_SLOW, request=self._request)
+                yield chunk
+        finally:
+            # Close the inner generator now, not whenever it is collected.
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     def close(self) -> None:
         self._stream.close()
-
-
-class _AsyncDeadlineStream(httpx.AsyncByteStream):
-    def __init__(
-        self, stream: httpx.AsyncByteStream, deadline: float, request: httpx.Request
-    ) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise httpx.ReadTimeout(
-                    "the response body took longer than the timeout", request=self._request
-                )
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
 
 
 def _is_loopback(host: str) -> bool:
@@ -398,15 +388,14 @@ class AsyncApiKeysClient(_ClientBase):
         return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        deadline = _attempt_deadline(self._settings.timeout)
-        response = await self._http_client.send(request, stream=True, follow_redirects=False)
+        # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
+        # generators properly, where raising from outside would leave them unclosed.
+        budget = _attempt_deadline(self._settings.timeout) - time.monotonic()
         try:
-            assert isinstance(response.stream, httpx.AsyncByteStream)  # noqa: S101 - async client, async stream
-            response.stream = _AsyncDeadlineStream(response.stream, deadline, request)
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
+            async with asyncio.timeout(budget if budget != float("inf") else None):
+                return await self._http_client.send(request, follow_redirects=False)
+        except TimeoutError:
+            raise httpx.ReadTimeout(_TOO_SLOW, request=request) from None
 
     async def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:

@@ -1,0 +1,109 @@
+"""The api_keys_client logger: what each attempt says, and that no secret ever reaches it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+import respx
+
+from api_keys_client import _logs
+
+from .conftest import CREATED_JSON, RAW_KEY, TOKEN, Driver
+
+
+def _sdk_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("api_keys_client")]
+
+
+def test_each_attempt_is_logged(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.get("/api-keys").side_effect = [
+        httpx.Response(502, headers={"X-Request-ID": "req_a"}),
+        httpx.Response(200, json=[], headers={"X-Request-ID": "req_b"}),
+    ]
+
+    with caplog.at_level(logging.DEBUG):
+        api.list()
+
+    attempts = [r.getMessage() for r in _sdk_records(caplog) if " -> " in r.getMessage()]
+    assert len(attempts) == 2
+    first, second = attempts
+    assert first.startswith("GET /v1/api-keys -> 502 in ")
+    assert "(attempt 1 of 3, request id req_a)" in first
+    assert second.startswith("GET /v1/api-keys -> 200 in ")
+    assert "(attempt 2 of 3, request id req_b)" in second
+    assert " ms " in first
+
+
+def test_transport_failures_are_logged(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.get("/api-keys").side_effect = [
+        httpx.ConnectError("refused"),
+        httpx.Response(200, json=[]),
+    ]
+
+    with caplog.at_level(logging.INFO):
+        api.list()
+
+    messages = [r.getMessage() for r in _sdk_records(caplog)]
+    assert any("-> ConnectError in" in m for m in messages), messages
+
+
+def test_no_secret_at_any_level(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.post("/api-keys").side_effect = [
+        httpx.Response(429),
+        httpx.Response(201, json=CREATED_JSON),
+    ]
+    mock_api.get("/api-keys").respond(401, json={"error": f"token {TOKEN} revoked"})
+
+    with caplog.at_level(logging.DEBUG):  # every logger, httpx's and httpcore's included
+        api.create()
+        with pytest.raises(Exception, match="revoked"):
+            api.list(api.client(max_retries=0))
+
+    everything = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert "POST /v1/api-keys" in everything
+    assert TOKEN not in everything
+    assert RAW_KEY not in everything
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer abc.def",
+        "headers={'authorization': 'Bearer abc.def'}",
+        '{"Authorization": "abc.def"}',
+        "token bearer abc.def here",
+    ],
+)
+def test_redacting_filter_masks_credentials(text: str) -> None:
+    record = logging.LogRecord("api_keys_client", logging.INFO, __file__, 1, "%s", (text,), None)
+    _logs.RedactingFilter().filter(record)
+    assert "abc.def" not in record.getMessage()
+    assert "[redacted]" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("setting", "level"), [("debug", "DEBUG"), ("info", "INFO"), ("", "NOTSET")]
+)
+def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) -> None:
+    code = (
+        "import logging, api_keys_client;"
+        "logger = logging.getLogger('api_keys_client');"
+        "print(logging.getLevelName(logger.level), len(logger.handlers))"
+    )
+    env = {**os.environ, "API_KEYS_LOG": setting}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    expected_handlers = "0" if setting == "" else "1"
+    assert result.stdout.split() == [level, expected_handlers]
