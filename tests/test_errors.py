@@ -19,6 +19,7 @@ ROUTES = {
 
 # Every error status the document lists, per operation.
 DOCUMENTED_ERRORS = [
+    ("list", 400, sdk.BadRequestError),  # a missing X-Workspace-ID header (see openapi.yaml)
     ("list", 401, sdk.AuthenticationError),
     ("create", 400, sdk.BadRequestError),
     ("create", 401, sdk.AuthenticationError),

@@ -1,0 +1,293 @@
+"""FakeApiKeys behaves like the documented service, in process and over real HTTP."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import api_keys_client as sdk
+from api_keys_client.testing import FakeApiKeys
+
+NOW = datetime.datetime(2030, 1, 1, 12, tzinfo=datetime.UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fake(clock: Clock) -> FakeApiKeys:
+    return FakeApiKeys(clock=clock)
+
+
+@pytest.fixture
+def client(fake: FakeApiKeys) -> Iterator[sdk.ApiKeysClient]:
+    token = fake.add_user(workspaces=["ws_1", "ws_2"])
+    with fake.client(token=token, workspace_id="ws_1", max_retries=0) as client:
+        yield client
+
+
+def _raw(
+    fake: FakeApiKeys, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> tuple[int, object]:
+    answer = fake.handle(method, path, {k.lower(): v for k, v in headers.items()}, body)
+    try:
+        return answer.status, json.loads(answer.body) if answer.body else None
+    except ValueError:
+        return answer.status, answer.body.decode()
+
+
+def test_lifecycle(client: sdk.ApiKeysClient, clock: Clock) -> None:
+    first = client.api_keys.create(name="first")
+    clock.now += datetime.timedelta(seconds=1)
+    second = client.api_keys.create(name="second", expires_at=NOW + datetime.timedelta(days=1))
+
+    keys = client.api_keys.list()
+    assert [k.id for k in keys] == [second.id, first.id]  # newest first
+    assert keys[0].expires_at == NOW + datetime.timedelta(days=1)
+    assert keys[1].expires_at is None
+    assert keys[0].key_prefix == second.key_prefix == second.raw_key[: len(second.key_prefix)]
+    assert keys[0].scopes is None  # a Go nil slice
+    assert keys[0].workspace_id == "ws_1"
+
+    clock.now += datetime.timedelta(seconds=1)
+    client.api_keys.revoke(first.id)
+    (_, revoked) = client.api_keys.list()
+    assert revoked.revoked_at == revoked.updated_at == NOW + datetime.timedelta(seconds=2)
+
+
+def test_only_a_hash_of_the_raw_key_is_kept(client: sdk.ApiKeysClient, fake: FakeApiKeys) -> None:
+    created = client.api_keys.create(name="k")
+    assert created.raw_key not in repr(vars(fake))
+    assert created.raw_key not in json.dumps([k.to_json() for k in fake._keys.values()])
+
+
+def test_raw_keys_are_unique(client: sdk.ApiKeysClient) -> None:
+    raw = {client.api_keys.create(name=f"k{i}").raw_key for i in range(50)}
+    assert len(raw) == 50
+
+
+def test_raw_key_authenticates_in_its_workspace_only(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient, clock: Clock
+) -> None:
+    created = client.api_keys.create(name="ci")
+    clock.now += datetime.timedelta(minutes=5)
+
+    with fake.client(token=created.raw_key, workspace_id="ws_1") as as_key:
+        (listed,) = as_key.api_keys.list()
+    assert listed.last_used_at == NOW + datetime.timedelta(minutes=5)
+
+    with (
+        fake.client(token=created.raw_key, workspace_id="ws_2", max_retries=0) as elsewhere,
+        pytest.raises(sdk.AuthenticationError, match="not valid in this workspace"),
+    ):
+        elsewhere.api_keys.list()
+
+
+def test_revoked_and_expired_keys_are_refused(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient, clock: Clock
+) -> None:
+    revoked = client.api_keys.create(name="r")
+    expiring = client.api_keys.create(name="e", expires_at=NOW + datetime.timedelta(hours=1))
+    client.api_keys.revoke(revoked.id)
+    clock.now += datetime.timedelta(hours=2)
+
+    for raw, reason in ((revoked.raw_key, "revoked"), (expiring.raw_key, "expired")):
+        with (
+            fake.client(token=raw, workspace_id="ws_1", max_retries=0) as as_key,
+            pytest.raises(sdk.AuthenticationError, match=reason),
+        ):
+            as_key.api_keys.list()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        ({}, 401, "missing bearer token"),
+        ({"Authorization": "Basic abc"}, 401, "missing bearer token"),
+        ({"Authorization": "Bearer nope", "X-Workspace-ID": "ws_1"}, 401, "invalid token"),
+        ({"Authorization": "Bearer {token}"}, 400, "X-Workspace-ID header is required"),
+        (
+            {"Authorization": "Bearer {token}", "X-Workspace-ID": "ws_9"},
+            401,
+            "not a member of this workspace",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/api-keys"), ("POST", "/api-keys"), ("DELETE", "/api-keys/k")]
+)
+def test_auth_and_workspace_refusals(
+    fake: FakeApiKeys, headers: dict[str, str], status: int, message: str, method: str, path: str
+) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {k: v.format(token=token) for k, v in headers.items()}
+
+    assert _raw(fake, method, path, headers, b'{"name": "x"}') == (status, {"error": message})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "request body must be JSON"),
+        (b"{", "request body must be JSON"),
+        (b"[]", "request body must be a JSON object"),
+        (b"{}", "name is required"),
+        (b'{"name": ""}', "name is required"),
+        (b'{"name": "   "}', "name is required"),
+        (b'{"name": 5}', "name is required"),
+        (json.dumps({"name": "x" * 101}).encode(), "name must be at most 100 characters"),
+        (b'{"name": "x", "expires_at": "tomorrow"}', "expires_at must be an RFC 3339 date-time"),
+        (b'{"name": "x", "expires_at": 5}', "expires_at must be an RFC 3339 date-time"),
+        (
+            b'{"name": "x", "expires_at": "2031-01-01T00:00:00"}',
+            "expires_at must carry a time zone offset",
+        ),
+        (
+            b'{"name": "x", "expires_at": "2029-01-01T00:00:00Z"}',
+            "expires_at must be in the future",
+        ),
+    ],
+)
+def test_create_validation(fake: FakeApiKeys, body: bytes, message: str) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+
+    assert _raw(fake, "POST", "/api-keys", headers, body) == (400, {"error": message})
+
+
+def test_create_accepts_null_expiry_and_ignores_unknown_fields(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+    status, body = _raw(
+        fake, "POST", "/api-keys", headers, b'{"name": "x", "expires_at": null, "color": "red"}'
+    )
+    assert status == 201
+    assert isinstance(body, dict)
+    assert body["expiresAt"] is None
+
+
+def test_revoke_gives_one_answer_for_every_key_that_is_not_yours(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient
+) -> None:
+    mine_elsewhere = client.with_workspace("ws_2").api_keys.create(name="other ws")
+    other_user = fake.add_user(workspaces=["ws_1"])
+    with fake.client(token=other_user, workspace_id="ws_1") as other:
+        theirs = other.api_keys.create(name="theirs")
+
+    messages = set()
+    for key_id in ("no-such-key", mine_elsewhere.id, theirs.id):
+        with pytest.raises(sdk.BadRequestError) as caught:
+            client.api_keys.revoke(key_id)
+        messages.add((caught.value.status_code, caught.value.error))
+    assert messages == {(400, "api key not found")}
+
+
+def test_revoking_twice_keeps_the_first_time(client: sdk.ApiKeysClient, clock: Clock) -> None:
+    created = client.api_keys.create(name="k")
+    client.api_keys.revoke(created.id)
+    clock.now += datetime.timedelta(hours=1)
+    client.api_keys.revoke(created.id)
+    assert client.api_keys.list()[0].revoked_at == NOW
+
+
+def test_each_user_sees_only_their_keys(fake: FakeApiKeys, client: sdk.ApiKeysClient) -> None:
+    client.api_keys.create(name="mine")
+    other = fake.add_user(workspaces=["ws_1"])
+    with fake.client(token=other, workspace_id="ws_1") as other_client:
+        assert other_client.api_keys.list() == []
+    assert client.with_workspace("ws_2").api_keys.list() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "allow"),
+    [
+        ("PUT", "/api-keys", 405, "GET, POST"),
+        ("GET", "/api-keys/k", 405, "DELETE"),
+        ("GET", "/nothing", 404, None),
+        ("DELETE", "/api-keys/a/b", 404, None),
+    ],
+)
+def test_unknown_routes_answer_like_go(
+    fake: FakeApiKeys, method: str, path: str, status: int, allow: str | None
+) -> None:
+    answer = fake.handle(method, path, {}, b"")
+    assert answer.status == status
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    assert answer.headers.get("Allow") == allow
+
+
+def test_fail_next_with_retry_after(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient, sleeps: list[float]
+) -> None:
+    fake.fail_next(2, status=503, retry_after=1)
+    with pytest.raises(sdk.InternalServerError, match="injected failure"):
+        client.api_keys.list()
+    with client.with_options(max_retries=3) as retrying:
+        assert retrying.api_keys.list() == []
+    assert sleeps == [1.0]
+
+
+def test_stall_next_trips_the_timeout_over_http(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    fake.stall_next(1.0)
+    with (
+        fake.serve() as base_url,
+        sdk.ApiKeysClient(
+            base_url=base_url,
+            token=token,
+            workspace_id="ws_1",
+            timeout=httpx.Timeout(0.2),
+            max_retries=0,
+        ) as client,
+    ):
+        with pytest.raises(sdk.APITimeoutError):
+            client.api_keys.list()
+        assert client.api_keys.list() == []  # the next request is answered normally
+
+
+def test_thread_safety(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with fake.client(token=token, workspace_id="ws_1") as client:
+                for i in range(25):
+                    client.api_keys.create(name=f"k{i}")
+                    client.api_keys.list()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with fake.client(token=token, workspace_id="ws_1") as client:
+        keys = client.api_keys.list()
+    assert len(keys) == 8 * 25
+    assert len({k.id for k in keys}) == 8 * 25
+
+
+def test_serve_listens_on_loopback_and_stops(fake: FakeApiKeys) -> None:
+    with fake.serve() as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert httpx.get(base_url + "/api-keys").status_code == 401
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(base_url + "/api-keys")

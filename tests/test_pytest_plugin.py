@@ -1,0 +1,45 @@
+"""The pytest plugin is registered by entry point and its fixtures work (used here as any
+project that installs the SDK would use them, without importing anything)."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import entry_points
+
+import httpx
+
+import api_keys_client as sdk
+from api_keys_client.testing import FakeApiKeys
+
+
+def test_registered_as_a_pytest11_entry_point() -> None:
+    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert plugins["api_keys_client"] == "api_keys_client.testing.pytest_plugin"
+
+
+def test_sync_client_fixture(
+    fake_api_keys_client: sdk.ApiKeysClient, fake_api_keys: FakeApiKeys
+) -> None:
+    created = fake_api_keys_client.api_keys.create(name="from fixture")
+    assert [k.id for k in fake_api_keys_client.api_keys.list()] == [created.id]
+    assert fake_api_keys_client.workspace_id == "ws_test"
+    assert fake_api_keys.requests_handled == 2
+
+
+def test_async_client_fixture(fake_async_api_keys_client: sdk.AsyncApiKeysClient) -> None:
+    async def scenario() -> list[str]:
+        created = await fake_async_api_keys_client.api_keys.create(name="async")
+        await fake_async_api_keys_client.api_keys.revoke(created.id)
+        return [
+            str(k.revoked_at is not None) for k in await fake_async_api_keys_client.api_keys.list()
+        ]
+
+    assert asyncio.run(scenario()) == ["True"]
+
+
+def test_url_fixture_serves_real_http(fake_api_keys_url: str, fake_api_keys_token: str) -> None:
+    response = httpx.get(
+        fake_api_keys_url + "/api-keys",
+        headers={"Authorization": f"Bearer {fake_api_keys_token}", "X-Workspace-ID": "ws_test"},
+    )
+    assert (response.status_code, response.json()) == (200, [])
