@@ -10,8 +10,10 @@ the field list, types and wire names come from the attrs fields (see generator-t
 from __future__ import annotations
 
 import datetime
+import operator
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
@@ -102,10 +104,57 @@ def _check_for(field: attrs.Attribute[Any]) -> _FieldCheck:
     )
 
 
+@attrs.frozen
+class _ModelChecks:
+    """A model's field checks. `fields` has them all, for messages; the hot path re-checks only
+    the fields not built strictly, with one attrgetter call and one isinstance per field."""
+
+    fields: tuple[_FieldCheck, ...]
+    values: Callable[[object], tuple[object, ...]]
+    allowed: tuple[tuple[type, ...], ...]
+    list_items: tuple[tuple[int, type], ...]  # (position, item type) of each list field
+
+    def hold_for(self, model: object) -> bool:
+        if not self.allowed:
+            return True
+        values = self.values(model)
+        for value, allowed in zip(values, self.allowed, strict=True):
+            if not isinstance(value, allowed):
+                return False
+        for position, item_type in self.list_items:
+            value = values[position]
+            if isinstance(value, list) and not all(isinstance(item, item_type) for item in value):
+                return False
+        return True
+
+
+def _values_getter(names: list[str]) -> Callable[[object], tuple[object, ...]]:
+    if not names:
+        return lambda model: ()
+    if len(names) == 1:  # attrgetter of one name returns the value itself, not a tuple
+        (name,) = names
+        return lambda model: (getattr(model, name),)
+    return operator.attrgetter(*names)
+
+
 @cache
-def _checks(cls: type) -> tuple[_FieldCheck, ...]:
+def _checks(cls: type) -> _ModelChecks:
     attrs.resolve_types(cls)
-    return tuple(_check_for(f) for f in attrs.fields(cls) if f.init)
+    init_fields = [f for f in attrs.fields(cls) if f.init]
+    fields = tuple(_check_for(f) for f in init_fields)
+    # A field the generated from_dict already builds strictly (metadata "strict") cannot come out
+    # with a wrong type, so only the others are checked again on the hot path.
+    recheck = [
+        check for check, f in zip(fields, init_fields, strict=True) if not f.metadata.get("strict")
+    ]
+    return _ModelChecks(
+        fields=fields,
+        values=_values_getter([f.name for f in recheck]),
+        allowed=tuple(f.allowed for f in recheck),
+        list_items=tuple(
+            (position, f.item_type) for position, f in enumerate(recheck) if f.item_type is not None
+        ),
+    )
 
 
 def _wire_value_problem(check: _FieldCheck, data: dict[str, Any]) -> str | None:
@@ -132,8 +181,8 @@ def _wire_value_problem(check: _FieldCheck, data: dict[str, Any]) -> str | None:
     return None
 
 
-def _first_problem(cls: type, checks: tuple[_FieldCheck, ...], data: dict[str, Any]) -> str:
-    for check in checks:
+def _first_problem(cls: type, checks: _ModelChecks, data: dict[str, Any]) -> str:
+    for check in checks.fields:
         problem = _wire_value_problem(check, data)
         if problem is not None:
             return f"{cls.__name__}.{check.wire_name} {problem}"
@@ -149,9 +198,8 @@ def decode_model(cls: type[M], data: object) -> M:
         model = cls.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise ResponseShapeError(_first_problem(cls, checks, data)) from None
-    for check in checks:
-        if not check.accepts(getattr(model, check.name)):
-            raise ResponseShapeError(_first_problem(cls, checks, data))
+    if not checks.hold_for(model):
+        raise ResponseShapeError(_first_problem(cls, checks, data))
     return model
 
 
@@ -161,10 +209,22 @@ def decode_list(cls: type[M], data: object) -> list[M]:
         return []
     if not isinstance(data, list):
         raise ResponseShapeError(f"expected a JSON array of {cls.__name__}, got {json_type(data)}")
+    # decode_model inlined for long lists: the fast path only; any failure goes back through
+    # decode_model for its message.
+    checks = _checks(cls)
+    from_dict, hold_for, recheck = cls.from_dict, checks.hold_for, bool(checks.allowed)
     items: list[M] = []
+    append = items.append
     for index, item in enumerate(data):
         try:
-            items.append(decode_model(cls, item))
-        except ResponseShapeError as exc:
-            raise ResponseShapeError(f"item {index}: {exc}") from None
+            model = from_dict(item) if type(item) is dict else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            model = None
+        if model is None or (recheck and not hold_for(model)):
+            try:
+                decode_model(cls, item)
+            except ResponseShapeError as exc:
+                raise ResponseShapeError(f"item {index}: {exc}") from None
+            raise ResponseShapeError(f"item {index}: {cls.__name__} does not match the spec")
+        append(model)
     return items

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,27 +17,35 @@ T = TypeVar("T", bound="ApiKey")
 class ApiKey:
     """An API key as listed (entity.ApiKey). The raw key is never listed."""
 
-    id: str = _attrs_field(metadata={"wire_name": "id"})
+    id: str = _attrs_field(metadata={"wire_name": "id", "strict": True})
 
-    name: str = _attrs_field(metadata={"wire_name": "name"})
+    name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
 
-    key_prefix: str = _attrs_field(metadata={"wire_name": "key_prefix"})
+    key_prefix: str = _attrs_field(metadata={"wire_name": "key_prefix", "strict": True})
     """ Leading characters of the key (prefix and partial hash), to recognise it. """
-    created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "created_at"})
+    created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "created_at", "strict": True})
 
-    user_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "user_id"})
+    user_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "user_id", "strict": True})
 
-    workspace_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "workspace_id"})
+    workspace_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "workspace_id", "strict": True})
 
-    scopes: list[str] | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "scopes"})
+    scopes: list[str] | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "scopes", "strict": True})
     """ Scopes of the key; `null` when Go sends a nil slice. """
-    updated_at: datetime.datetime | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "updated_at"})
+    updated_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "updated_at", "strict": True}
+    )
 
-    expires_at: datetime.datetime | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "expires_at"})
+    expires_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
+    )
     """ When the key stops working; `null` when it never expires. """
-    last_used_at: datetime.datetime | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "last_used_at"})
+    last_used_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "last_used_at", "strict": True}
+    )
     """ When the key last authenticated a request; `null` when never used. """
-    revoked_at: datetime.datetime | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "revoked_at"})
+    revoked_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "revoked_at", "strict": True}
+    )
     """ When the key was revoked; `null` while it is active. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -121,92 +129,82 @@ class ApiKey:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
+        _id = d.pop("id")
+        id: str
+        if not isinstance(_id, str):
+            raise TypeError("id must be a string")
+        id = _id
 
-        name = d.pop("name")
+        _name = d.pop("name")
+        name: str
+        if not isinstance(_name, str):
+            raise TypeError("name must be a string")
+        name = _name
 
-        key_prefix = d.pop("key_prefix")
+        _key_prefix = d.pop("key_prefix")
+        key_prefix: str
+        if not isinstance(_key_prefix, str):
+            raise TypeError("key_prefix must be a string")
+        key_prefix = _key_prefix
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        _created_at = d.pop("created_at")
+        created_at: datetime.datetime
+        created_at = datetime.datetime.fromisoformat(_created_at)
 
-        user_id = d.pop("user_id", UNSET)
+        _user_id = d.pop("user_id", UNSET)
+        user_id: str | Unset
+        if _user_id is UNSET:
+            user_id = _user_id
+        else:
+            if not isinstance(_user_id, str):
+                raise TypeError("user_id must be a string")
+            user_id = _user_id
 
-        workspace_id = d.pop("workspace_id", UNSET)
+        _workspace_id = d.pop("workspace_id", UNSET)
+        workspace_id: str | Unset
+        if _workspace_id is UNSET:
+            workspace_id = _workspace_id
+        else:
+            if not isinstance(_workspace_id, str):
+                raise TypeError("workspace_id must be a string")
+            workspace_id = _workspace_id
 
-        def _parse_scopes(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                scopes_type_0 = cast(list[str], data)
-
-                return scopes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        scopes = _parse_scopes(d.pop("scopes", UNSET))
+        _scopes = d.pop("scopes", UNSET)
+        scopes: list[str] | None | Unset
+        if _scopes is None or _scopes is UNSET:
+            scopes = _scopes
+        else:
+            if not isinstance(_scopes, list) or not all(isinstance(item, str) for item in _scopes):
+                raise TypeError("scopes must be an array of strings")
+            scopes = _scopes
 
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
+        if _updated_at is UNSET:
+            updated_at = _updated_at
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+        _expires_at = d.pop("expires_at", UNSET)
+        expires_at: datetime.datetime | None | Unset
+        if _expires_at is None or _expires_at is UNSET:
+            expires_at = _expires_at
+        else:
+            expires_at = datetime.datetime.fromisoformat(_expires_at)
 
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        _last_used_at = d.pop("last_used_at", UNSET)
+        last_used_at: datetime.datetime | None | Unset
+        if _last_used_at is None or _last_used_at is UNSET:
+            last_used_at = _last_used_at
+        else:
+            last_used_at = datetime.datetime.fromisoformat(_last_used_at)
 
-        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
-
-        def _parse_last_used_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_used_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_used_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_used_at = _parse_last_used_at(d.pop("last_used_at", UNSET))
-
-        def _parse_revoked_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return revoked_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        revoked_at = _parse_revoked_at(d.pop("revoked_at", UNSET))
+        _revoked_at = d.pop("revoked_at", UNSET)
+        revoked_at: datetime.datetime | None | Unset
+        if _revoked_at is None or _revoked_at is UNSET:
+            revoked_at = _revoked_at
+        else:
+            revoked_at = datetime.datetime.fromisoformat(_revoked_at)
 
         api_key = cls(
             id=id,

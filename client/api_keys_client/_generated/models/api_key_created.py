@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,17 +17,19 @@ T = TypeVar("T", bound="ApiKeyCreated")
 class ApiKeyCreated:
     """A newly created API key (usecase.ApiKeyCreated). Its fields are camelCase on the wire."""
 
-    id: str = _attrs_field(metadata={"wire_name": "id"})
+    id: str = _attrs_field(metadata={"wire_name": "id", "strict": True})
 
-    name: str = _attrs_field(metadata={"wire_name": "name"})
+    name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
 
-    key_prefix: str = _attrs_field(metadata={"wire_name": "keyPrefix"})
+    key_prefix: str = _attrs_field(metadata={"wire_name": "keyPrefix", "strict": True})
 
-    raw_key: str = _attrs_field(repr=False, metadata={"wire_name": "rawKey", "secret": True})
+    raw_key: str = _attrs_field(repr=False, metadata={"wire_name": "rawKey", "secret": True, "strict": True})
     """ The full secret key. Shown only once; it is never returned again. """
-    created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "createdAt"})
+    created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "createdAt", "strict": True})
 
-    expires_at: datetime.datetime | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "expiresAt"})
+    expires_at: datetime.datetime | None | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "expiresAt", "strict": True}
+    )
     """ When the key stops working; `null` when it never expires. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,32 +71,40 @@ class ApiKeyCreated:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id")
+        _id = d.pop("id")
+        id: str
+        if not isinstance(_id, str):
+            raise TypeError("id must be a string")
+        id = _id
 
-        name = d.pop("name")
+        _name = d.pop("name")
+        name: str
+        if not isinstance(_name, str):
+            raise TypeError("name must be a string")
+        name = _name
 
-        key_prefix = d.pop("keyPrefix")
+        _key_prefix = d.pop("keyPrefix")
+        key_prefix: str
+        if not isinstance(_key_prefix, str):
+            raise TypeError("keyPrefix must be a string")
+        key_prefix = _key_prefix
 
-        raw_key = d.pop("rawKey")
+        _raw_key = d.pop("rawKey")
+        raw_key: str
+        if not isinstance(_raw_key, str):
+            raise TypeError("rawKey must be a string")
+        raw_key = _raw_key
 
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+        _created_at = d.pop("createdAt")
+        created_at: datetime.datetime
+        created_at = datetime.datetime.fromisoformat(_created_at)
 
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        expires_at = _parse_expires_at(d.pop("expiresAt", UNSET))
+        _expires_at = d.pop("expiresAt", UNSET)
+        expires_at: datetime.datetime | None | Unset
+        if _expires_at is None or _expires_at is UNSET:
+            expires_at = _expires_at
+        else:
+            expires_at = datetime.datetime.fromisoformat(_expires_at)
 
         api_key_created = cls(
             id=id,

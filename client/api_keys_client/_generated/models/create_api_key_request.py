@@ -17,9 +17,11 @@ T = TypeVar("T", bound="CreateApiKeyRequest")
 class CreateApiKeyRequest:
     """Body of a create call (v1.createApiKeyRequest)."""
 
-    name: str = _attrs_field(metadata={"wire_name": "name"})
+    name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
     """ A name to recognise the key by. """
-    expires_at: datetime.datetime | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "expires_at"})
+    expires_at: datetime.datetime | Unset = _attrs_field(
+        default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
+    )
     """ When the key should stop working (RFC 3339). Leave it out for a key that never expires. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -45,12 +47,16 @@ class CreateApiKeyRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        name = d.pop("name")
+        _name = d.pop("name")
+        name: str
+        if not isinstance(_name, str):
+            raise TypeError("name must be a string")
+        name = _name
 
         _expires_at = d.pop("expires_at", UNSET)
         expires_at: datetime.datetime | Unset
-        if isinstance(_expires_at, Unset):
-            expires_at = UNSET
+        if _expires_at is UNSET:
+            expires_at = _expires_at
         else:
             expires_at = datetime.datetime.fromisoformat(_expires_at)
 

@@ -16,7 +16,7 @@ T = TypeVar("T", bound="ErrorResponse")
 class ErrorResponse:
     """The body of every error response (v1.ErrorResponse)."""
 
-    error: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "error"})
+    error: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "error", "strict": True})
     """ What went wrong, in the server's words. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -34,7 +34,14 @@ class ErrorResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        error = d.pop("error", UNSET)
+        _error = d.pop("error", UNSET)
+        error: str | Unset
+        if _error is UNSET:
+            error = _error
+        else:
+            if not isinstance(_error, str):
+                raise TypeError("error must be a string")
+            error = _error
 
         error_response = cls(
             error=error,
