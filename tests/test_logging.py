@@ -97,7 +97,7 @@ def test_redacting_filter_masks_credentials(text: str) -> None:
 )
 def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) -> None:
     code = (
-        "import logging, api_keys_client;"
+        "import logging; from api_keys_client import ApiKeysClient;"
         "logger = logging.getLogger('api_keys_client');"
         "print(logging.getLevelName(logger.level), len(logger.handlers))"
     )

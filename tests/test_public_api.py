@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 from importlib.metadata import version
+
+import pytest
 
 import api_keys_client as sdk
 import api_keys_client._exceptions as exceptions_module
@@ -102,3 +106,26 @@ def test_options_are_keyword_only() -> None:
 
 def test_version_is_the_distribution_version() -> None:
     assert sdk.__version__ == version("api-keys-client")
+
+
+def test_lazy_names_cover_all_and_resolve() -> None:
+    assert set(sdk._LAZY_NAMES) | {"__version__"} == set(sdk.__all__)
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None
+    assert set(dir(sdk)) >= set(sdk.__all__)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        sdk.no_such_name  # type: ignore[attr-defined] # noqa: B018 - the look-up is the test
+
+
+def test_importing_the_package_loads_neither_httpx_nor_attrs() -> None:
+    code = (
+        "import sys, api_keys_client;"
+        "print(sorted(m for m in ('httpx', 'attrs', 'asyncio') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

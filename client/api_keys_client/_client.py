@@ -3,7 +3,6 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import time
@@ -28,7 +27,13 @@ from ._retry import delay_after_exception, delay_after_response
 
 # Indirections the tests replace to record waits instead of sleeping.
 _sleep = time.sleep
-_async_sleep = asyncio.sleep
+
+
+async def _async_sleep(seconds: float) -> None:
+    import asyncio  # noqa: PLC0415 - the async client's callers have it loaded; sync ones need not
+
+    await asyncio.sleep(seconds)
+
 
 T = TypeVar("T")
 
@@ -390,6 +395,8 @@ class AsyncApiKeysClient(_ClientBase):
     async def _send(self, request: httpx.Request) -> httpx.Response:
         # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
         # generators properly, where raising from outside would leave them unclosed.
+        import asyncio  # noqa: PLC0415 - see _async_sleep
+
         budget = _attempt_deadline(self._settings.timeout) - time.monotonic()
         try:
             async with asyncio.timeout(budget if budget != float("inf") else None):
