@@ -27,6 +27,7 @@ from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+_URL_CACHE_SIZE = 32  # revoke paths differ per key: remember a few, never grow without bound
 ENV_BASE_URL = "API_KEYS_BASE_URL"
 ENV_TOKEN = "API_KEYS_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 ENV_WORKSPACE_ID = "API_KEYS_WORKSPACE_ID"
@@ -103,6 +104,7 @@ class Settings:
     timeout: httpx.Timeout
     max_retries: int
     extra_headers: Mapping[str, str]
+    _urls: dict[str, httpx.URL] = attrs.field(init=False, factory=dict, eq=False)
 
     @classmethod
     def resolve(
@@ -160,9 +162,16 @@ class Settings:
         }
 
     def url(self, path: str) -> httpx.URL:
-        """The absolute URL of a relative path from the generated layer, under base_url's path."""
-        prefix = self.base_url.raw_path.rstrip(b"/")
-        return self.base_url.copy_with(raw_path=prefix + path.encode("ascii"))
+        """The absolute URL of a relative path from the generated layer, under base_url's path.
+        URLs are immutable and parsing one is a good part of a call's cost: the few paths a
+        client uses again (list, create) are remembered."""
+        url = self._urls.get(path)
+        if url is None:
+            prefix = self.base_url.raw_path.rstrip(b"/")
+            url = self.base_url.copy_with(raw_path=prefix + path.encode("ascii"))
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[path] = url
+        return url
 
     def redact(self, text: str) -> str:
         """Text for a message or a log line, with the token taken out should anything echo it."""

@@ -122,7 +122,10 @@ class _RetryIn(NamedTuple):
 
 class _ClientBase:
     _settings: Settings
-    _default_headers: dict[str, str]
+    # Headers sent with each request on top of the pool's own: everything (auth, User-Agent ...)
+    # for a caller-built http_client, which is never mutated; nothing extra for the SDK's own pool,
+    # which carries them as its default headers.
+    _request_headers: dict[str, str]
 
     @property
     def base_url(self) -> httpx.URL:
@@ -148,7 +151,9 @@ class _ClientBase:
         return http_client.build_request(
             kwargs["method"],
             self._settings.url(kwargs["url"]),
-            headers={**self._default_headers, **kwargs.get("headers", {})},
+            headers={**self._request_headers, **kwargs["headers"]}
+            if self._request_headers
+            else kwargs["headers"],
             json=kwargs.get("json"),
             timeout=self._settings.timeout,
         )
@@ -257,14 +262,21 @@ class ApiKeysClient(_ClientBase):
         _warn_if_insecure(settings)
         owns = http_client is None
         if http_client is None:
-            http_client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
-        self._init(settings, http_client, owns_http_client=owns)
+            http_client = httpx.Client(
+                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
+            )
+        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
 
     def _init(
-        self, settings: Settings, http_client: httpx.Client, *, owns_http_client: bool
+        self,
+        settings: Settings,
+        http_client: httpx.Client,
+        *,
+        owns_http_client: bool,
+        headers_in_pool: bool,
     ) -> None:
         self._settings = settings
-        self._default_headers = settings.default_headers()
+        self._request_headers = {} if headers_in_pool else settings.default_headers()
         self._http_client = http_client
         self._owns_http_client = owns_http_client
         self.api_keys = ApiKeys(self)
@@ -272,7 +284,12 @@ class ApiKeysClient(_ClientBase):
     def _derive(self, settings: Settings) -> Self:
         child = object.__new__(type(self))
         # A child sends through the same pool and never closes it: the parent owns it.
-        child._init(settings, self._http_client, owns_http_client=False)
+        child._init(
+            settings,
+            self._http_client,
+            owns_http_client=False,
+            headers_in_pool=not self._request_headers,
+        )
         return child
 
     def with_workspace(self, workspace_id: str) -> Self:
@@ -365,21 +382,33 @@ class AsyncApiKeysClient(_ClientBase):
         _warn_if_insecure(settings)
         owns = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
-        self._init(settings, http_client, owns_http_client=owns)
+            http_client = httpx.AsyncClient(
+                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
+            )
+        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
 
     def _init(
-        self, settings: Settings, http_client: httpx.AsyncClient, *, owns_http_client: bool
+        self,
+        settings: Settings,
+        http_client: httpx.AsyncClient,
+        *,
+        owns_http_client: bool,
+        headers_in_pool: bool,
     ) -> None:
         self._settings = settings
-        self._default_headers = settings.default_headers()
+        self._request_headers = {} if headers_in_pool else settings.default_headers()
         self._http_client = http_client
         self._owns_http_client = owns_http_client
         self.api_keys = AsyncApiKeys(self)
 
     def _derive(self, settings: Settings) -> Self:
         child = object.__new__(type(self))
-        child._init(settings, self._http_client, owns_http_client=False)
+        child._init(
+            settings,
+            self._http_client,
+            owns_http_client=False,
+            headers_in_pool=not self._request_headers,
+        )
         return child
 
     def with_workspace(self, workspace_id: str) -> Self:
