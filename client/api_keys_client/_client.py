@@ -7,9 +7,9 @@ import ipaddress
 import logging
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
-from typing import NamedTuple, Self, TypeVar
+from typing import Generic, NamedTuple, Self, TypeVar
 
 import httpx
 
@@ -120,12 +120,71 @@ class _RetryIn(NamedTuple):
     seconds: float
 
 
-class _ClientBase:
+HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
+
+
+class _ClientBase(Generic[HttpClientT]):
+    """Settings, the pool and its children, and request building: all but the sending."""
+
     _settings: Settings
+    _http_client: HttpClientT
+    _owns_http_client: bool
     # Headers sent with each request on top of the pool's own: everything (auth, User-Agent ...)
     # for a caller-built http_client, which is never mutated; nothing extra for the SDK's own pool,
     # which carries them as its default headers.
     _request_headers: dict[str, str]
+
+    def _configure(
+        self,
+        settings: Settings,
+        http_client: HttpClientT | None,
+        make_pool: Callable[..., HttpClientT],
+    ) -> None:
+        _warn_if_insecure(settings)
+        owns = http_client is None
+        if http_client is None:
+            http_client = make_pool(
+                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
+            )
+        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
+
+    def _init(
+        self,
+        settings: Settings,
+        http_client: HttpClientT,
+        *,
+        owns_http_client: bool,
+        headers_in_pool: bool,
+    ) -> None:
+        self._settings = settings
+        self._request_headers = {} if headers_in_pool else settings.default_headers()
+        self._http_client = http_client
+        self._owns_http_client = owns_http_client
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        raise NotImplementedError
+
+    def _derive(self, settings: Settings) -> Self:
+        child = object.__new__(type(self))
+        # A child sends through the same pool and never closes it: the parent owns it.
+        child._init(
+            settings,
+            self._http_client,
+            owns_http_client=False,
+            headers_in_pool=not self._request_headers,
+        )
+        return child
+
+    def with_workspace(self, workspace_id: str) -> Self:
+        """The same client (same connection pool) acting in another workspace."""
+        return self._derive(self._settings.with_workspace(workspace_id))
+
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+    ) -> Self:
+        """The same client (same connection pool) with other per-call options."""
+        return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
     @property
     def base_url(self) -> httpx.URL:
@@ -144,11 +203,9 @@ class _ClientBase:
     def max_retries(self) -> int:
         return self._settings.max_retries
 
-    def _build_request(
-        self, http_client: httpx.Client | httpx.AsyncClient, call: Call[T]
-    ) -> httpx.Request:
+    def _build_request(self, call: Call[T]) -> httpx.Request:
         kwargs = call.kwargs
-        return http_client.build_request(
+        return self._http_client.build_request(
             kwargs["method"],
             self._settings.url(kwargs["url"]),
             headers={**self._request_headers, **kwargs["headers"]}
@@ -225,7 +282,7 @@ class _ClientBase:
         )
 
 
-class ApiKeysClient(_ClientBase):
+class ApiKeysClient(_ClientBase[httpx.Client]):
     """The API Keys service, synchronously.
 
     ```python
@@ -251,56 +308,21 @@ class ApiKeysClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        settings = Settings.resolve(
-            base_url=base_url,
-            token=token,
-            workspace_id=workspace_id,
-            timeout=timeout,
-            max_retries=max_retries,
-            headers=headers,
+        self._configure(
+            Settings.resolve(
+                base_url=base_url,
+                token=token,
+                workspace_id=workspace_id,
+                timeout=timeout,
+                max_retries=max_retries,
+                headers=headers,
+            ),
+            http_client,
+            httpx.Client,
         )
-        _warn_if_insecure(settings)
-        owns = http_client is None
-        if http_client is None:
-            http_client = httpx.Client(
-                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
-            )
-        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
 
-    def _init(
-        self,
-        settings: Settings,
-        http_client: httpx.Client,
-        *,
-        owns_http_client: bool,
-        headers_in_pool: bool,
-    ) -> None:
-        self._settings = settings
-        self._request_headers = {} if headers_in_pool else settings.default_headers()
-        self._http_client = http_client
-        self._owns_http_client = owns_http_client
+    def _attach_resources(self) -> None:
         self.api_keys = ApiKeys(self)
-
-    def _derive(self, settings: Settings) -> Self:
-        child = object.__new__(type(self))
-        # A child sends through the same pool and never closes it: the parent owns it.
-        child._init(
-            settings,
-            self._http_client,
-            owns_http_client=False,
-            headers_in_pool=not self._request_headers,
-        )
-        return child
-
-    def with_workspace(self, workspace_id: str) -> Self:
-        """The same client (same connection pool) acting in another workspace."""
-        return self._derive(self._settings.with_workspace(workspace_id))
-
-    def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
-    ) -> Self:
-        """The same client (same connection pool) with other per-call options."""
-        return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         deadline = _attempt_deadline(self._settings.timeout)
@@ -316,7 +338,7 @@ class ApiKeysClient(_ClientBase):
     def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
-        request = self._build_request(self._http_client, call)
+        request = self._build_request(call)
         attempt = 0
         while True:
             attempt += 1
@@ -349,7 +371,7 @@ class ApiKeysClient(_ClientBase):
         self.close()
 
 
-class AsyncApiKeysClient(_ClientBase):
+class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
     """The API Keys service, with `await`: the same surface as ApiKeysClient.
 
     ```python
@@ -371,55 +393,21 @@ class AsyncApiKeysClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        settings = Settings.resolve(
-            base_url=base_url,
-            token=token,
-            workspace_id=workspace_id,
-            timeout=timeout,
-            max_retries=max_retries,
-            headers=headers,
+        self._configure(
+            Settings.resolve(
+                base_url=base_url,
+                token=token,
+                workspace_id=workspace_id,
+                timeout=timeout,
+                max_retries=max_retries,
+                headers=headers,
+            ),
+            http_client,
+            httpx.AsyncClient,
         )
-        _warn_if_insecure(settings)
-        owns = http_client is None
-        if http_client is None:
-            http_client = httpx.AsyncClient(
-                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
-            )
-        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
 
-    def _init(
-        self,
-        settings: Settings,
-        http_client: httpx.AsyncClient,
-        *,
-        owns_http_client: bool,
-        headers_in_pool: bool,
-    ) -> None:
-        self._settings = settings
-        self._request_headers = {} if headers_in_pool else settings.default_headers()
-        self._http_client = http_client
-        self._owns_http_client = owns_http_client
+    def _attach_resources(self) -> None:
         self.api_keys = AsyncApiKeys(self)
-
-    def _derive(self, settings: Settings) -> Self:
-        child = object.__new__(type(self))
-        child._init(
-            settings,
-            self._http_client,
-            owns_http_client=False,
-            headers_in_pool=not self._request_headers,
-        )
-        return child
-
-    def with_workspace(self, workspace_id: str) -> Self:
-        """The same client (same connection pool) acting in another workspace."""
-        return self._derive(self._settings.with_workspace(workspace_id))
-
-    def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
-    ) -> Self:
-        """The same client (same connection pool) with other per-call options."""
-        return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
@@ -436,7 +424,7 @@ class AsyncApiKeysClient(_ClientBase):
     async def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
-        request = self._build_request(self._http_client, call)
+        request = self._build_request(call)
         attempt = 0
         while True:
             attempt += 1
