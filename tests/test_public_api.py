@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
+import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +132,14 @@ def test_importing_the_package_loads_neither_httpx_nor_attrs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_runtime_dependencies_are_httpx_and_attrs_only() -> None:
+    pyproject = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    )
+    names = {
+        re.split(r"[<>=!~ \[]", dep, maxsplit=1)[0] for dep in pyproject["project"]["dependencies"]
+    }
+    assert names == {"httpx", "attrs"}
+    assert "optional-dependencies" not in pyproject["project"]
