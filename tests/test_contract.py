@@ -3,6 +3,7 @@ response must conform: a documented status, the documented content type, the doc
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -41,6 +42,13 @@ class Service:
         self.base_url = base_url
         self.token = fake.add_user(workspaces=[WORKSPACE])
         self.client = fake.client(token=self.token, workspace_id=WORKSPACE)
+        # schemathesis runs GET first: give the listings content, in every state a key can be in.
+        self.client.api_keys.create(name="plain")
+        expiry = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+        used = self.client.api_keys.create(name="expiring and used", expires_at=expiry)
+        with fake.client(token=used.raw_key, workspace_id=WORKSPACE) as as_key:
+            as_key.api_keys.list()
+        self.client.api_keys.revoke(self.client.api_keys.create(name="revoked").id)
 
 
 @pytest.fixture(scope="module")
