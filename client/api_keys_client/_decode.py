@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
 import attrs
 
@@ -51,8 +51,7 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
-@attrs.frozen
-class _FieldCheck:
+class _FieldCheck(NamedTuple):
     name: str
     wire_name: str
     allowed: tuple[type, ...]
@@ -104,8 +103,7 @@ def _check_for(field: attrs.Attribute[Any]) -> _FieldCheck:
     )
 
 
-@attrs.frozen
-class _ModelChecks:
+class _ModelChecks(NamedTuple):
     """A model's field checks. `fields` has them all, for messages; the hot path re-checks only
     the fields not built strictly, with one attrgetter call and one isinstance per field."""
 

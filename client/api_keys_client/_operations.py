@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-import attrs
 import httpx
 
 from ._decode import ResponseShapeError, decode_list, decode_model
@@ -20,8 +19,7 @@ from ._generated.types import UNSET
 T = TypeVar("T")
 
 
-@attrs.frozen
-class Call(Generic[T]):
+class Call(NamedTuple, Generic[T]):
     """One operation's request, ready to send, and how to read its success response."""
 
     name: str
