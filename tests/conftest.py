@@ -42,6 +42,20 @@ CREATED_JSON: dict[str, Any] = {
 }
 
 
+# Where each operation of Driver.call goes (revoke uses the id "key_1").
+ROUTES = {
+    "list": ("GET", "/api-keys"),
+    "create": ("POST", "/api-keys"),
+    "revoke": ("DELETE", "/api-keys/key_1"),
+}
+
+
+def operation_route(mock_api: respx.MockRouter, operation: str) -> respx.Route:
+    """The respx route that Driver.call(operation) reaches."""
+    method, path = ROUTES[operation]
+    return mock_api.route(method=method, path=path)
+
+
 class Driver:
     """Drives an ApiKeysClient or an AsyncApiKeysClient through one synchronous interface, so the
     same test body checks both. The async client runs on a loop owned by the driver."""

@@ -8,14 +8,9 @@ import respx
 
 import api_keys_client as sdk
 
-from .conftest import CREATED_JSON, KEY_JSON, Driver
+from .conftest import CREATED_JSON, KEY_JSON, ROUTES, Driver, operation_route
 
 OPERATIONS = ["list", "create", "revoke"]
-ROUTES = {
-    "list": ("GET", "/api-keys"),
-    "create": ("POST", "/api-keys"),
-    "revoke": ("DELETE", "/api-keys/key_1"),
-}
 
 # Every error status the document lists, per operation.
 DOCUMENTED_ERRORS = [
@@ -28,11 +23,6 @@ DOCUMENTED_ERRORS = [
 ]
 
 
-def _route(mock_api: respx.MockRouter, operation: str) -> respx.Route:
-    method, path = ROUTES[operation]
-    return mock_api.route(method=method, path=path)
-
-
 @pytest.mark.parametrize(("operation", "status", "error_class"), DOCUMENTED_ERRORS)
 def test_documented_error_statuses(
     api: Driver,
@@ -41,7 +31,7 @@ def test_documented_error_statuses(
     status: int,
     error_class: type[sdk.APIStatusError],
 ) -> None:
-    _route(mock_api, operation).respond(
+    operation_route(mock_api, operation).respond(
         status, json={"error": "invalid api key"}, headers={"X-Request-ID": "req_42"}
     )
 
@@ -88,7 +78,7 @@ def test_status_to_exception_class(
     status: int,
     error_class: type[sdk.APIStatusError],
 ) -> None:
-    _route(mock_api, operation).respond(
+    operation_route(mock_api, operation).respond(
         status, json={"error": "nope"}, headers={"Location": "https://elsewhere.test/"}
     )
 
@@ -104,7 +94,9 @@ def test_status_to_exception_class(
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_html_502_from_a_proxy(api: Driver, mock_api: respx.MockRouter, operation: str) -> None:
     html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-    _route(mock_api, operation).respond(502, content=html, headers={"Content-Type": "text/html"})
+    operation_route(mock_api, operation).respond(
+        502, content=html, headers={"Content-Type": "text/html"}
+    )
 
     with pytest.raises(sdk.InternalServerError) as caught:
         api.call(operation, api.client(max_retries=0))
@@ -116,7 +108,7 @@ def test_html_502_from_a_proxy(api: Driver, mock_api: respx.MockRouter, operatio
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_go_router_plain_text_404(api: Driver, mock_api: respx.MockRouter, operation: str) -> None:
-    _route(mock_api, operation).respond(
+    operation_route(mock_api, operation).respond(
         404, text="404 page not found\n", headers={"Content-Type": "text/plain; charset=utf-8"}
     )
 
@@ -132,7 +124,7 @@ def test_go_router_plain_text_404(api: Driver, mock_api: respx.MockRouter, opera
 def test_error_status_with_odd_body_is_still_typed(
     api: Driver, mock_api: respx.MockRouter, operation: str, body: bytes
 ) -> None:
-    _route(mock_api, operation).respond(
+    operation_route(mock_api, operation).respond(
         400, content=body, headers={"Content-Type": "application/json"}
     )
 
@@ -159,7 +151,7 @@ def test_success_status_with_wrong_body(
     api: Driver, mock_api: respx.MockRouter, operation: str, body: bytes, message: str
 ) -> None:
     status = 201 if operation == "create" else 200
-    _route(mock_api, operation).respond(status, content=body)
+    operation_route(mock_api, operation).respond(status, content=body)
 
     with pytest.raises(sdk.APIResponseValidationError, match=message) as caught:
         api.call(operation)
@@ -261,7 +253,7 @@ def test_transport_failures(
     raised: Exception,
     error_class: type[sdk.APIConnectionError],
 ) -> None:
-    _route(mock_api, operation).mock(side_effect=raised)
+    operation_route(mock_api, operation).mock(side_effect=raised)
 
     with pytest.raises(error_class) as caught:
         api.call(operation, api.client(max_retries=0))

@@ -13,13 +13,8 @@ import respx
 import api_keys_client as sdk
 from api_keys_client import _retry
 
-from .conftest import CREATED_JSON, TOKEN, Driver
+from .conftest import CREATED_JSON, TOKEN, Driver, operation_route
 
-ROUTES = {
-    "list": ("GET", "/api-keys"),
-    "create": ("POST", "/api-keys"),
-    "revoke": ("DELETE", "/api-keys/key_1"),
-}
 SUCCESS = {
     "list": httpx.Response(200, json=[]),
     "create": httpx.Response(201, json=CREATED_JSON),
@@ -27,17 +22,12 @@ SUCCESS = {
 }
 
 
-def _route(mock_api: respx.MockRouter, operation: str) -> respx.Route:
-    method, path = ROUTES[operation]
-    return mock_api.route(method=method, path=path)
-
-
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 @pytest.mark.parametrize("operation", ["list", "revoke"])
 def test_safe_operations_retry_retryable_statuses(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], operation: str, status: int
 ) -> None:
-    route = _route(mock_api, operation)
+    route = operation_route(mock_api, operation)
     route.side_effect = [httpx.Response(status, json={"error": "later"}), SUCCESS[operation]]
 
     api.call(operation)
@@ -50,7 +40,7 @@ def test_safe_operations_retry_retryable_statuses(
 def test_create_never_retries_after_the_server_may_have_acted(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], status: int
 ) -> None:
-    route = _route(mock_api, "create")
+    route = operation_route(mock_api, "create")
     route.side_effect = [httpx.Response(status), SUCCESS["create"]]
 
     with pytest.raises(sdk.APIStatusError) as caught:
@@ -62,7 +52,7 @@ def test_create_never_retries_after_the_server_may_have_acted(
 
 
 def test_create_retries_a_429(api: Driver, mock_api: respx.MockRouter, sleeps: list[float]) -> None:
-    route = _route(mock_api, "create")
+    route = operation_route(mock_api, "create")
     route.side_effect = [httpx.Response(429, headers={"Retry-After": "1"}), SUCCESS["create"]]
 
     assert api.create().id == CREATED_JSON["id"]
@@ -85,7 +75,7 @@ def test_create_retries_a_429(api: Driver, mock_api: respx.MockRouter, sleeps: l
 def test_create_retries_only_when_the_request_never_left(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], raised: Exception, retried: bool
 ) -> None:
-    route = _route(mock_api, "create")
+    route = operation_route(mock_api, "create")
     route.side_effect = [raised, SUCCESS["create"]]
 
     if retried:
@@ -110,7 +100,7 @@ def test_create_retries_only_when_the_request_never_left(
 def test_safe_operations_retry_transport_failures(
     api: Driver, mock_api: respx.MockRouter, operation: str, raised: Exception
 ) -> None:
-    route = _route(mock_api, operation)
+    route = operation_route(mock_api, operation)
     route.side_effect = [raised, raised, SUCCESS[operation]]
 
     api.call(operation)
@@ -123,7 +113,7 @@ def test_safe_operations_retry_transport_failures(
 def test_other_client_errors_are_not_retried(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], operation: str, status: int
 ) -> None:
-    route = _route(mock_api, operation).respond(status, json={"error": "no"})
+    route = operation_route(mock_api, operation).respond(status, json={"error": "no"})
 
     with pytest.raises(sdk.APIStatusError):
         api.call(operation)
@@ -136,7 +126,7 @@ def test_other_client_errors_are_not_retried(
 def test_max_retries_bounds_the_attempts(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], max_retries: int
 ) -> None:
-    route = _route(mock_api, "list").respond(503)
+    route = operation_route(mock_api, "list").respond(503)
 
     with pytest.raises(sdk.InternalServerError):
         api.list(api.client(max_retries=max_retries))
@@ -146,7 +136,7 @@ def test_max_retries_bounds_the_attempts(
 
 
 def test_per_call_max_retries_through_with_options(api: Driver, mock_api: respx.MockRouter) -> None:
-    route = _route(mock_api, "list").respond(503)
+    route = operation_route(mock_api, "list").respond(503)
     client = api.client(max_retries=4)
 
     with pytest.raises(sdk.InternalServerError):
@@ -161,7 +151,7 @@ def test_per_call_max_retries_through_with_options(api: Driver, mock_api: respx.
 def test_backoff_grows_exponentially_with_jitter(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float]
 ) -> None:
-    _route(mock_api, "list").respond(500)
+    operation_route(mock_api, "list").respond(500)
 
     with pytest.raises(sdk.InternalServerError):
         api.list(api.client(max_retries=6))
@@ -178,7 +168,7 @@ def test_backoff_grows_exponentially_with_jitter(
 def test_retry_after_seconds_is_honoured(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], header: str, expected: float
 ) -> None:
-    _route(mock_api, "list").side_effect = [
+    operation_route(mock_api, "list").side_effect = [
         httpx.Response(429, headers={"Retry-After": header}),
         SUCCESS["list"],
     ]
@@ -192,7 +182,7 @@ def test_retry_after_http_date_is_honoured(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float]
 ) -> None:
     when = email.utils.formatdate(time.time() + 10, usegmt=True)
-    _route(mock_api, "list").side_effect = [
+    operation_route(mock_api, "list").side_effect = [
         httpx.Response(503, headers={"Retry-After": when}),
         SUCCESS["list"],
     ]
@@ -206,7 +196,7 @@ def test_retry_after_http_date_is_honoured(
 def test_retry_after_beyond_the_cap_raises_instead_of_sleeping(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float]
 ) -> None:
-    route = _route(mock_api, "list")
+    route = operation_route(mock_api, "list")
     route.side_effect = [httpx.Response(429, headers={"Retry-After": "3600"}), SUCCESS["list"]]
 
     with pytest.raises(sdk.RateLimitError):
@@ -220,7 +210,7 @@ def test_retry_after_beyond_the_cap_raises_instead_of_sleeping(
 def test_unreadable_retry_after_falls_back_to_backoff(
     api: Driver, mock_api: respx.MockRouter, sleeps: list[float], header: str
 ) -> None:
-    _route(mock_api, "list").side_effect = [
+    operation_route(mock_api, "list").side_effect = [
         httpx.Response(503, headers={"Retry-After": header}),
         SUCCESS["list"],
     ]
@@ -239,7 +229,7 @@ def test_retry_after_in_the_past_means_now() -> None:
 def test_each_retry_is_logged(
     api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _route(mock_api, "list").side_effect = [
+    operation_route(mock_api, "list").side_effect = [
         httpx.Response(503, headers={"X-Request-ID": "r-1"}),
         SUCCESS["list"],
     ]
