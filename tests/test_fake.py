@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import threading
@@ -291,3 +292,26 @@ def test_serve_listens_on_loopback_and_stops(fake: FakeApiKeys) -> None:
         assert httpx.get(base_url + "/api-keys").status_code == 401
     with pytest.raises(httpx.ConnectError):
         httpx.get(base_url + "/api-keys")
+
+
+def test_fake_clients_close_their_own_pool_but_not_a_callers(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    with fake.client(token=token, workspace_id="ws_1") as own:
+        pool = own._http_client
+    assert pool.is_closed
+
+    callers = httpx.Client(transport=fake.transport())
+    with fake.client(token=token, workspace_id="ws_1", http_client=callers) as client:
+        assert client.api_keys.list() == []
+    assert not callers.is_closed  # the caller built it, the caller closes it
+    callers.close()
+
+    async def scenario() -> bool:
+        async_callers = httpx.AsyncClient(transport=fake.async_transport())
+        async with fake.async_client(token=token, workspace_id="ws_1", http_client=async_callers):
+            pass
+        still_open = not async_callers.is_closed
+        await async_callers.aclose()
+        return still_open
+
+    assert asyncio.run(scenario())

@@ -7,9 +7,9 @@ import ipaddress
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Generic, NamedTuple, Self, TypeVar
+from typing import Any, Generic, NamedTuple, Self, TypeVar
 
 import httpx
 
@@ -134,19 +134,40 @@ class _ClientBase(Generic[HttpClientT]):
     # which carries them as its default headers.
     _request_headers: dict[str, str]
 
+    _pool_class: type[HttpClientT]
+
     def _configure(
         self,
         settings: Settings,
         http_client: HttpClientT | None,
-        make_pool: Callable[..., HttpClientT],
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """Use the caller's http_client as it is, or build (and own) a pool, on `transport` if
+        one is given."""
         _warn_if_insecure(settings)
         owns = http_client is None
         if http_client is None:
-            http_client = make_pool(
-                headers=settings.default_headers(), timeout=settings.timeout, follow_redirects=False
+            # The transport matches the pool's flavour: the sync or async client passes its own.
+            pool_options: dict[str, Any] = {"transport": transport} if transport else {}
+            http_client = self._pool_class(
+                headers=settings.default_headers(),
+                timeout=settings.timeout,
+                follow_redirects=False,
+                **pool_options,
             )
         self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
+
+    @classmethod
+    def _over_transport(
+        cls,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport,
+        settings: Settings,
+        http_client: HttpClientT | None = None,
+    ) -> Self:
+        """A client whose own pool sends through `transport` (the testing kit's in-process fake)."""
+        client = object.__new__(cls)
+        client._configure(settings, http_client, transport)
+        return client
 
     def _init(
         self,
@@ -296,6 +317,7 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
     """
 
     api_keys: ApiKeys
+    _pool_class = httpx.Client
 
     def __init__(
         self,
@@ -318,7 +340,6 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
                 headers=headers,
             ),
             http_client,
-            httpx.Client,
         )
 
     def _attach_resources(self) -> None:
@@ -381,6 +402,7 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
     """
 
     api_keys: AsyncApiKeys
+    _pool_class = httpx.AsyncClient
 
     def __init__(
         self,
@@ -403,7 +425,6 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
                 headers=headers,
             ),
             http_client,
-            httpx.AsyncClient,
         )
 
     def _attach_resources(self) -> None:

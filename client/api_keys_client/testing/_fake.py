@@ -22,6 +22,7 @@ import attrs
 if TYPE_CHECKING:
     import httpx
 
+    from .._base_client import Settings
     from .._client import ApiKeysClient, AsyncApiKeysClient
 
 MAX_NAME_LENGTH = 100
@@ -172,31 +173,57 @@ class FakeApiKeys:
 
         return AsyncFakeTransport(self)
 
-    def client(self, *, token: str, workspace_id: str, **options: Any) -> ApiKeysClient:  # noqa: ANN401 - forwarded as is
-        """A real ApiKeysClient whose requests this fake answers in process."""
-        import httpx  # noqa: PLC0415
+    def client(
+        self,
+        *,
+        token: str,
+        workspace_id: str,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> ApiKeysClient:
+        """A real ApiKeysClient whose requests this fake answers in process, with the client's
+        own options. A caller's `http_client` is used as given and stays the caller's to close."""
+        from .._client import ApiKeysClient  # noqa: PLC0415 - keeps `import testing` light
 
-        from .._client import ApiKeysClient  # noqa: PLC0415
+        settings = self._settings(token, workspace_id, timeout, max_retries, headers)
+        return ApiKeysClient._over_transport(self.transport(), settings, http_client)
 
-        options.setdefault("http_client", httpx.Client(transport=self.transport()))
-        client = ApiKeysClient(
-            base_url="http://fake.localhost", token=token, workspace_id=workspace_id, **options
-        )
-        client._owns_http_client = True
-        return client
-
-    def async_client(self, *, token: str, workspace_id: str, **options: Any) -> AsyncApiKeysClient:  # noqa: ANN401 - forwarded as is
+    def async_client(
+        self,
+        *,
+        token: str,
+        workspace_id: str,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> AsyncApiKeysClient:
         """A real AsyncApiKeysClient whose requests this fake answers in process."""
-        import httpx  # noqa: PLC0415
+        from .._client import AsyncApiKeysClient  # noqa: PLC0415 - keeps `import testing` light
 
-        from .._client import AsyncApiKeysClient  # noqa: PLC0415
+        settings = self._settings(token, workspace_id, timeout, max_retries, headers)
+        return AsyncApiKeysClient._over_transport(self.async_transport(), settings, http_client)
 
-        options.setdefault("http_client", httpx.AsyncClient(transport=self.async_transport()))
-        client = AsyncApiKeysClient(
-            base_url="http://fake.localhost", token=token, workspace_id=workspace_id, **options
+    @staticmethod
+    def _settings(
+        token: str,
+        workspace_id: str,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        headers: Mapping[str, str] | None,
+    ) -> Settings:
+        from .._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings  # noqa: PLC0415
+
+        return Settings.resolve(
+            base_url="http://fake.localhost",
+            token=token,
+            workspace_id=workspace_id,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+            headers=headers,
         )
-        client._owns_http_client = True
-        return client
 
     @contextmanager
     def serve(self, *, port: int = 0) -> Iterator[str]:
