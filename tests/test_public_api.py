@@ -95,9 +95,24 @@ def test_exception_tree() -> None:
 
 
 def test_tree_is_drawn_in_the_module_docstring() -> None:
+    """Every class is a node of the drawing, indented under its real parent."""
     doc = exceptions_module.__doc__ or ""
-    for error_class in [*TREE, sdk.ApiKeysError]:
-        assert f" {error_class.__name__} " in doc or doc.count(error_class.__name__), error_class
+    depths: dict[str, int] = {}
+    parents: dict[str, str] = {}
+    stack: list[str] = []
+    for line in doc.splitlines():
+        stripped = line.lstrip(" │├└─")
+        name = stripped.split(" ", 1)[0]
+        if not name.endswith("Error"):
+            continue
+        depth = (len(line) - len(stripped)) // 4
+        del stack[depth:]
+        if stack:
+            parents[name] = stack[-1]
+        stack.append(name)
+        depths[name] = depth
+    assert depths.get("ApiKeysError") == 0
+    assert {getattr(sdk, child): getattr(sdk, parent) for child, parent in parents.items()} == TREE
 
 
 def test_options_are_keyword_only() -> None:
