@@ -44,14 +44,11 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def _from_env(value: str | None, variable: str) -> str | None:
-    if value is not None:
-        return value
-    return os.environ.get(variable) or None
-
-
-def _required(value: str | None, argument: str, variable: str) -> str:
-    if value is None or value == "":
+def _setting(value: str | None, argument: str, variable: str) -> str:
+    """The argument, else the environment variable; an empty or missing one is refused."""
+    if value is None:
+        value = os.environ.get(variable)
+    if not value:
         raise InvalidArgumentError(f"{argument} is required: pass {argument}=... or set {variable}")
     return value
 
@@ -117,14 +114,11 @@ class Settings:
         max_retries: int,
         headers: Mapping[str, str] | None,
     ) -> Settings:
-        raw_url = base_url if base_url is not None else _from_env(None, ENV_BASE_URL)
         resolved_url = _base_url(
-            _required(str(raw_url) if raw_url else None, "base_url", ENV_BASE_URL)
+            _setting(None if base_url is None else str(base_url), "base_url", ENV_BASE_URL)
         )
-        resolved_token = _required(_from_env(token, ENV_TOKEN), "token", ENV_TOKEN)
-        resolved_workspace = _required(
-            _from_env(workspace_id, ENV_WORKSPACE_ID), "workspace_id", ENV_WORKSPACE_ID
-        )
+        resolved_token = _setting(token, "token", ENV_TOKEN)
+        resolved_workspace = _setting(workspace_id, "workspace_id", ENV_WORKSPACE_ID)
         extra = {
             check_header_value(name, "a header name"): check_header_value(value, f"header {name!r}")
             for name, value in (headers or {}).items()
