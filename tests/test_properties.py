@@ -29,16 +29,24 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-timestamps = st.datetimes(timezones=st.timezones()).map(
-    datetime.datetime.isoformat
-) | st.sampled_from(
-    [
-        "0001-01-01T00:00:00Z",
-        "2024-05-01T10:00:00.123456789Z",
-        "2024-05-01T12:00:00+02:00",
-        "not-a-date",
-        "",
-    ]
+timestamps = (
+    st.datetimes(timezones=st.timezones()).map(datetime.datetime.isoformat)
+    # Naive date-times and bare dates: no instant, so never a naive datetime out.
+    | st.datetimes().map(datetime.datetime.isoformat)
+    | st.dates().map(datetime.date.isoformat)
+    | st.sampled_from(
+        [
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2024-05-01T10:00:00.123456789Z",
+            "2024-05-01t12:00:00+02:00",
+            "2016-12-31T23:59:60z",
+            "0000-01-01T00:00:00Z",
+            "not-a-date",
+            "",
+        ]
+    )
 )
 field_values = json_leaves | timestamps | st.lists(st.text(max_size=5), max_size=3)
 
@@ -64,7 +72,11 @@ api_key_like = _shaped(
 )
 created_like = _shaped(["id", "name", "keyPrefix", "rawKey", "createdAt", "expiresAt"])
 
-good_timestamps = st.datetimes(timezones=st.timezones()).map(datetime.datetime.isoformat)
+good_timestamps = st.datetimes(
+    min_value=datetime.datetime(2, 1, 1),
+    max_value=datetime.datetime(9998, 12, 31),
+    timezones=st.timezones(),
+).map(datetime.datetime.isoformat)
 valid_api_key = st.fixed_dictionaries(
     {"id": st.text(), "name": st.text(), "key_prefix": st.text(), "created_at": good_timestamps},
     optional={
@@ -98,6 +110,15 @@ bodies = st.one_of(
 content_types = st.sampled_from(["application/json", "text/plain; charset=utf-8", "text/html", ""])
 
 
+def _check_instant(value: object) -> None:
+    """A timestamp field holds nothing (None, UNSET) or an aware datetime within UTC's range."""
+    if value is None or isinstance(value, sdk.Unset):
+        return
+    assert isinstance(value, datetime.datetime)
+    assert value.utcoffset() is not None
+    value.astimezone(datetime.UTC)  # raises OverflowError outside the years 0001-9999 in UTC
+
+
 def _check_key(key: sdk.ApiKey) -> None:
     assert isinstance(key.id, str)
     assert isinstance(key.name, str)
@@ -106,6 +127,8 @@ def _check_key(key: sdk.ApiKey) -> None:
     for optional in (key.expires_at, key.last_used_at, key.revoked_at):
         assert optional is None or isinstance(optional, datetime.datetime | sdk.Unset)
     assert isinstance(key.updated_at, datetime.datetime | sdk.Unset)
+    for stamp in (key.created_at, key.updated_at, key.expires_at, key.last_used_at, key.revoked_at):
+        _check_instant(stamp)
     assert isinstance(key.user_id, str | sdk.Unset)
     assert (
         key.scopes is None
@@ -122,6 +145,8 @@ def _check_created(created: sdk.ApiKeyCreated) -> None:
     assert created.expires_at is None or isinstance(
         created.expires_at, datetime.datetime | sdk.Unset
     )
+    _check_instant(created.created_at)
+    _check_instant(created.expires_at)
 
 
 def _check_result(operation: str, result: object) -> None:

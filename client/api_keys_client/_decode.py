@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
 import attrs
 
-from ._generated.types import Unset
+from ._generated.types import Unset, parse_datetime
 
 
 class _GeneratedModel(Protocol):
@@ -168,9 +168,9 @@ def _wire_value_problem(check: _FieldCheck, data: dict[str, Any]) -> str | None:
         )
     if datetime.datetime in check.allowed and isinstance(value, str):
         try:
-            datetime.datetime.fromisoformat(value)
-        except ValueError:
-            return "is not a valid RFC 3339 date-time"
+            parse_datetime(value)
+        except ValueError as exc:
+            return f"is not a valid RFC 3339 date-time: {exc}"
         return None
     if isinstance(value, list) and list in check.allowed and not check.accepts(value):
         return f"has an item that is not what the spec says ({check.expected})"

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ApiKey")
 
@@ -149,7 +149,7 @@ class ApiKey:
 
         _created_at = d.pop("created_at")
         created_at: datetime.datetime
-        created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = parse_datetime(_created_at)
 
         _user_id = d.pop("user_id", UNSET)
         user_id: str | Unset
@@ -183,28 +183,28 @@ class ApiKey:
         if _updated_at is UNSET:
             updated_at = _updated_at
         else:
-            updated_at = datetime.datetime.fromisoformat(_updated_at)
+            updated_at = parse_datetime(_updated_at)
 
         _expires_at = d.pop("expires_at", UNSET)
         expires_at: datetime.datetime | None | Unset
         if _expires_at is None or _expires_at is UNSET:
             expires_at = _expires_at
         else:
-            expires_at = datetime.datetime.fromisoformat(_expires_at)
+            expires_at = parse_datetime(_expires_at)
 
         _last_used_at = d.pop("last_used_at", UNSET)
         last_used_at: datetime.datetime | None | Unset
         if _last_used_at is None or _last_used_at is UNSET:
             last_used_at = _last_used_at
         else:
-            last_used_at = datetime.datetime.fromisoformat(_last_used_at)
+            last_used_at = parse_datetime(_last_used_at)
 
         _revoked_at = d.pop("revoked_at", UNSET)
         revoked_at: datetime.datetime | None | Unset
         if _revoked_at is None or _revoked_at is UNSET:
             revoked_at = _revoked_at
         else:
-            revoked_at = datetime.datetime.fromisoformat(_revoked_at)
+            revoked_at = parse_datetime(_revoked_at)
 
         api_key = cls(
             id=id,

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ApiKeyCreated")
 
@@ -97,14 +97,14 @@ class ApiKeyCreated:
 
         _created_at = d.pop("createdAt")
         created_at: datetime.datetime
-        created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = parse_datetime(_created_at)
 
         _expires_at = d.pop("expiresAt", UNSET)
         expires_at: datetime.datetime | None | Unset
         if _expires_at is None or _expires_at is UNSET:
             expires_at = _expires_at
         else:
-            expires_at = datetime.datetime.fromisoformat(_expires_at)
+            expires_at = parse_datetime(_expires_at)
 
         api_key_created = cls(
             id=id,

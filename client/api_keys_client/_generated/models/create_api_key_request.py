@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="CreateApiKeyRequest")
 
@@ -58,7 +58,7 @@ class CreateApiKeyRequest:
         if _expires_at is UNSET:
             expires_at = _expires_at
         else:
-            expires_at = datetime.datetime.fromisoformat(_expires_at)
+            expires_at = parse_datetime(_expires_at)
 
         create_api_key_request = cls(
             name=name,
