@@ -42,4 +42,5 @@ def test_url_fixture_serves_real_http(fake_api_keys_url: str, fake_api_keys_toke
         fake_api_keys_url + "/api-keys",
         headers={"Authorization": f"Bearer {fake_api_keys_token}", "X-Workspace-ID": "ws_test"},
     )
-    assert (response.status_code, response.json()) == (200, [])
+    # No keys yet: a Go nil slice, `null`, as the service answers.
+    assert (response.status_code, response.json()) == (200, None)

@@ -329,7 +329,8 @@ class FakeApiKeys:
                 if k.user_id == user_id and k.workspace_id == workspace
             ]
             keys.sort(key=lambda k: (k.created_at, k.sequence), reverse=True)
-            payload = [k.to_json() for k in keys]
+            # Go marshals a nil slice, which is what an empty result is, as `null`.
+            payload = [k.to_json() for k in keys] or None
         return FakeResponse(200, json.dumps(payload).encode(), {"Content-Type": JSON})
 
     def _create(self, headers: Mapping[str, str], body: bytes) -> FakeResponse:
