@@ -18,8 +18,8 @@ from ._version import __version__
 # Where each public name lives. They are imported on first use (PEP 562), so `import
 # api_keys_client` and `api-keys --help` stay cheap; type checkers see the imports below.
 _LAZY_NAMES = {
-    "DEFAULT_MAX_RETRIES": "._base_client",
-    "DEFAULT_TIMEOUT": "._base_client",
+    "DEFAULT_MAX_RETRIES": "._settings",
+    "DEFAULT_TIMEOUT": "._settings",
     "ApiKeysClient": "._client",
     "AsyncApiKeysClient": "._client",
     "APIConnectionError": "._exceptions",
@@ -46,7 +46,6 @@ _LAZY_NAMES = {
 }
 
 if TYPE_CHECKING:
-    from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
     from ._client import ApiKeysClient, AsyncApiKeysClient
     from ._exceptions import (
         APIConnectionError,
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
     )
     from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest, ErrorResponse
     from ._generated.types import UNSET, Unset
+    from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 else:
 
     def __getattr__(name: str) -> object:

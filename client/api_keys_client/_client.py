@@ -13,17 +13,18 @@ from typing import Any, Generic, NamedTuple, Self, TypeVar
 
 import httpx
 
-from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings, status_error
 from ._exceptions import (
     APIConnectionError,
     ApiKeysError,
     APITimeoutError,
     InsecureTransportWarning,
 )
+from ._failures import status_error
 from ._logs import logger
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
 from ._retry import delay_after_exception, delay_after_response
+from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings
 
 # Indirections the tests replace to record waits instead of sleeping.
 _sleep = time.sleep

@@ -22,8 +22,8 @@ import attrs
 if TYPE_CHECKING:
     import httpx
 
-    from .._base_client import Settings
     from .._client import ApiKeysClient, AsyncApiKeysClient
+    from .._settings import Settings
 
 MAX_NAME_LENGTH = 100
 KEY_PREFIX_LENGTH = 12
@@ -214,7 +214,7 @@ class FakeApiKeys:
         max_retries: int | None,
         headers: Mapping[str, str] | None,
     ) -> Settings:
-        from .._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings  # noqa: PLC0415
+        from .._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings  # noqa: PLC0415
 
         return Settings.resolve(
             base_url="http://fake.localhost",
