@@ -109,7 +109,7 @@ def test_flags_override_the_environment(served: FakeApiKeys) -> None:
 def test_missing_configuration_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
     run = cli("list")
     assert run.code == 2
-    assert "base_url is required" in run.err
+    assert "base_url, token and workspace_id are required" in run.err
     assert "API_KEYS_BASE_URL" in run.err
 
 

@@ -87,11 +87,11 @@ def test_listed_key_with_a_timestamp_that_is_not_an_instant(
     with pytest.raises(sdk.APIResponseValidationError) as caught:
         api.list()
 
+    with pytest.raises(ValueError, match=reason) as parse_failure:
+        parse_datetime(text)
     assert caught.value.message == (
-        f"item 1: ApiKey.{field} is not a valid RFC 3339 date-time: "
-        + str(pytest.raises(ValueError, parse_datetime, text).value)
+        f"item 1: ApiKey.{field} is not a valid RFC 3339 date-time: {parse_failure.value}"
     )
-    assert reason in caught.value.message
 
 
 @pytest.mark.parametrize("field", CREATED_TIMES)

@@ -4,26 +4,18 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 from __future__ import annotations
 
 import ipaddress
-import logging
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Generic, NamedTuple, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
-from ._exceptions import (
-    APIConnectionError,
-    ApiKeysError,
-    APITimeoutError,
-    InsecureTransportWarning,
-)
-from ._failures import status_error
-from ._logs import logger
+from ._attempts import TOO_SLOW, CallState, DeadlineStream, RetryIn, attempt_deadline
+from ._exceptions import ApiKeysError, InsecureTransportWarning
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
-from ._retry import delay_after_exception, delay_after_response
 from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings
 
 # Indirections the tests replace to record waits instead of sleeping.
@@ -37,63 +29,6 @@ async def _async_sleep(seconds: float) -> None:
 
 
 T = TypeVar("T")
-
-
-def _transport_error(exc: httpx.RequestError, settings: Settings) -> APIConnectionError:
-    request = exc.request if _has_request(exc) else None
-    where = (
-        f"{request.method} {request.url.raw_path.decode('ascii')}"
-        if request is not None
-        else "request"
-    )
-    detail = settings.redact(str(exc)) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"{where} timed out ({type(exc).__name__}: {detail})", request=request
-        )
-    return APIConnectionError(f"{where} failed: {type(exc).__name__}: {detail}", request=request)
-
-
-def _has_request(exc: httpx.RequestError) -> bool:
-    try:
-        exc.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
-    except RuntimeError:
-        return False
-    return True
-
-
-def _attempt_deadline(timeout: httpx.Timeout) -> float:
-    """When one attempt must be over. httpx's read timeout bounds each read, so a server that
-    trickles its body would never trip it: the whole response must come within `read` seconds
-    (after `connect` for the connection)."""
-    budget = (timeout.connect or 0.0) + (timeout.read if timeout.read is not None else float("inf"))
-    return time.monotonic() + budget
-
-
-_TOO_SLOW = "the response body took longer than the timeout"
-
-
-class _DeadlineStream(httpx.SyncByteStream):
-    def __init__(
-        self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
-    ) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = iter(self._stream)
-        try:
-            for chunk in chunks:
-                if time.monotonic() > self._deadline:
-                    raise httpx.ReadTimeout(_TOO_SLOW, request=self._request)
-                yield chunk
-        finally:
-            # Close the inner generator now, not whenever it is collected.
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 def _is_loopback(host: str) -> bool:
@@ -113,12 +48,6 @@ def _warn_if_insecure(settings: Settings) -> None:
             InsecureTransportWarning,
             stacklevel=4,
         )
-
-
-class _RetryIn(NamedTuple):
-    """The next attempt goes out after this many seconds."""
-
-    seconds: float
 
 
 HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
@@ -237,66 +166,6 @@ class _ClientBase(Generic[HttpClientT]):
             timeout=self._settings.timeout,
         )
 
-    def _log_attempt(
-        self,
-        request: httpx.Request,
-        attempt: int,
-        started: float,
-        outcome: str,
-        request_id: str | None,
-    ) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s %s -> %s in %.1f ms (attempt %d of %d, request id %s)",
-                request.method,
-                request.url.raw_path.decode("ascii"),
-                outcome,
-                (time.monotonic() - started) * 1000,
-                attempt,
-                self._settings.max_retries + 1,
-                request_id or "-",
-            )
-
-    def _retry_after_exception(
-        self,
-        call: Call[T],
-        request: httpx.Request,
-        exc: httpx.RequestError,
-        attempt: int,
-        started: float,
-    ) -> float:
-        """The wait before the next attempt, or raise the exception for this failure."""
-        self._log_attempt(request, attempt, started, type(exc).__name__, None)
-        error = _transport_error(exc, self._settings)
-        delay = None
-        if attempt <= self._settings.max_retries:
-            delay = delay_after_exception(exc, idempotent=call.idempotent, retry_number=attempt)
-        if delay is None:
-            raise error from exc
-        logger.info("retrying %s in %.2f s after %s", call.name, delay, type(exc).__name__)
-        return delay
-
-    def _outcome(
-        self,
-        call: Call[T],
-        request: httpx.Request,
-        response: httpx.Response,
-        attempt: int,
-        started: float,
-    ) -> T | _RetryIn:
-        """The parsed result, or the wait before the next attempt; raises a final error."""
-        request_id = response.headers.get("x-request-id")
-        self._log_attempt(request, attempt, started, str(response.status_code), request_id)
-        if response.is_success:
-            return call.parse(response)
-        delay = None
-        if attempt <= self._settings.max_retries:
-            delay = delay_after_response(response, idempotent=call.idempotent, retry_number=attempt)
-        if delay is None:
-            raise status_error(response, self._settings)
-        logger.info("retrying %s in %.2f s after HTTP %d", call.name, delay, response.status_code)
-        return _RetryIn(delay)
-
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={str(self.base_url)!r},"
@@ -347,11 +216,11 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
         self.api_keys = ApiKeys(self)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        deadline = _attempt_deadline(self._settings.timeout)
+        deadline = attempt_deadline(self._settings.timeout)
         response = self._http_client.send(request, stream=True, follow_redirects=False)
         try:
             assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
-            response.stream = _DeadlineStream(response.stream, deadline, request)
+            response.stream = DeadlineStream(response.stream, deadline, request)
             response.read()
         finally:
             response.close()
@@ -360,18 +229,16 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
     def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
-        request = self._build_request(call)
-        attempt = 0
+        state = CallState(call, self._settings, self._build_request(call))
         while True:
-            attempt += 1
-            started = time.monotonic()
+            state.next_attempt()
             try:
-                response = self._send(request)
-            except httpx.RequestError as exc:
-                _sleep(self._retry_after_exception(call, request, exc, attempt, started))
+                response = self._send(state.request)
+            except Exception as exc:
+                _sleep(state.after_exception(exc))
                 continue
-            outcome = self._outcome(call, request, response, attempt, started)
-            if isinstance(outcome, _RetryIn):
+            outcome = state.after_response(response)
+            if isinstance(outcome, RetryIn):
                 _sleep(outcome.seconds)
                 continue
             return outcome
@@ -436,30 +303,26 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
         # generators properly, where raising from outside would leave them unclosed.
         import asyncio  # noqa: PLC0415 - see _async_sleep
 
-        budget = _attempt_deadline(self._settings.timeout) - time.monotonic()
+        budget = attempt_deadline(self._settings.timeout) - time.monotonic()
         try:
             async with asyncio.timeout(budget if budget != float("inf") else None):
                 return await self._http_client.send(request, follow_redirects=False)
         except TimeoutError:
-            raise httpx.ReadTimeout(_TOO_SLOW, request=request) from None
+            raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
 
     async def _request(self, call: Call[T]) -> T:
         if self._http_client.is_closed:
             raise ApiKeysError("this client has been closed")
-        request = self._build_request(call)
-        attempt = 0
+        state = CallState(call, self._settings, self._build_request(call))
         while True:
-            attempt += 1
-            started = time.monotonic()
+            state.next_attempt()
             try:
-                response = await self._send(request)
-            except httpx.RequestError as exc:
-                await _async_sleep(
-                    self._retry_after_exception(call, request, exc, attempt, started)
-                )
+                response = await self._send(state.request)
+            except Exception as exc:
+                await _async_sleep(state.after_exception(exc))
                 continue
-            outcome = self._outcome(call, request, response, attempt, started)
-            if isinstance(outcome, _RetryIn):
+            outcome = state.after_response(response)
+            if isinstance(outcome, RetryIn):
                 await _async_sleep(outcome.seconds)
                 continue
             return outcome

@@ -17,10 +17,16 @@ ApiKeysError
 └── APIResponseValidationError    a success status whose body is not what the spec says
 ```
 
-Messages never carry a secret: no token, no raw key, no header value the caller passed.
+Nothing secret rides along: no token and no raw key in a message, in `args`, or in a request or
+response an exception keeps (their Authorization header is masked). The one deliberate exception
+is `APIResponseValidationError.raw_key` after a create: the only copy of a key that exists.
+Control characters from the server (in its messages, a Location, a request id) are escaped in
+messages; `APIStatusError.error` keeps the server's text exactly.
 """
 
 from __future__ import annotations
+
+import json
 
 import httpx
 
@@ -57,25 +63,58 @@ class InvalidArgumentError(ApiKeysError, ValueError):
     """An argument or setting was refused before any request was sent."""
 
 
+def without_credentials(request: httpx.Request) -> httpx.Request:
+    """A copy of `request` to keep on an exception: the same method, URL, body and headers, but
+    the Authorization header masked."""
+    if "authorization" not in request.headers:
+        return request
+    headers = [
+        (name, b"Bearer [redacted]" if name.lower() == b"authorization" else value)
+        for name, value in request.headers.raw
+    ]
+    try:
+        content: bytes | None = request.content
+    except httpx.RequestNotRead:
+        content = None
+    return httpx.Request(
+        request.method, request.url, headers=headers, content=content, extensions=request.extensions
+    )
+
+
 class APIConnectionError(ApiKeysError):
-    """The request did not reach the server, or its response did not come back whole."""
+    """The request did not reach the server, or its response did not come back whole.
+
+    `may_have_been_sent` is False when the request certainly never left (connection refused, a
+    DNS failure, a connect or pool timeout), True when the server may have received, and acted
+    on, it: after a create, a key may then exist.
+    """
 
     request: httpx.Request | None
+    may_have_been_sent: bool
 
     def __init__(
-        self, message: str = "Connection error.", *, request: httpx.Request | None
+        self,
+        message: str = "Connection error.",
+        *,
+        request: httpx.Request | None,
+        may_have_been_sent: bool = True,
     ) -> None:
         super().__init__(message)
-        self.request = request
+        self.request = None if request is None else without_credentials(request)
+        self.may_have_been_sent = may_have_been_sent
 
 
 class APITimeoutError(APIConnectionError):
-    """A connect, write, read or pool timeout ran out."""
+    """A connect, write, read or pool timeout ran out, or the call's deadline."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, request: httpx.Request | None
+        self,
+        message: str = "Request timed out.",
+        *,
+        request: httpx.Request | None,
+        may_have_been_sent: bool = True,
     ) -> None:
-        super().__init__(message, request=request)
+        super().__init__(message, request=request, may_have_been_sent=may_have_been_sent)
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -96,6 +135,7 @@ class APIStatusError(ApiKeysError):
 
     def __init__(self, message: str, *, response: httpx.Response, error: str | None) -> None:
         super().__init__(message)
+        response.request = without_credentials(response.request)
         self.response = response
         self.status_code = response.status_code
         self.error = error
@@ -147,9 +187,23 @@ class APIResponseValidationError(ApiKeysError):
 
     def __init__(self, message: str, *, response: httpx.Response) -> None:
         super().__init__(message)
+        response.request = without_credentials(response.request)
         self.response = response
         self.status_code = response.status_code
         self.request_id = _request_id(response)
+
+    @property
+    def raw_key(self) -> str | None:
+        """After a create whose response did not validate: the raw key it carried, if any, since
+        the key was created and this is its only copy. None for any other call."""
+        if self.response.request.method != "POST":
+            return None
+        try:
+            body = json.loads(self.response.content)
+        except ValueError:
+            return None
+        raw_key = body.get("rawKey") if isinstance(body, dict) else None
+        return raw_key if isinstance(raw_key, str) and raw_key else None
 
 
 class InsecureTransportWarning(UserWarning):

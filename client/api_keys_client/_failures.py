@@ -3,13 +3,16 @@ exception tree, with nothing secret carried along."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._exceptions import (
+    APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -18,7 +21,10 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
+    without_credentials,
 )
+from ._retry import MAX_RETRY_AFTER
+from ._text import escape_controls
 
 if TYPE_CHECKING:
     from ._settings import Settings
@@ -57,7 +63,64 @@ def _plain_text(response: httpx.Response, limit: int = 200) -> str | None:
     return text or None
 
 
-def status_error(response: httpx.Response, settings: Settings) -> APIStatusError:
+def _where(request: httpx.Request) -> str:
+    """The method and URL of a request, for a message (base_url never carries credentials)."""
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
+def _seconds(value: float | None) -> str:
+    return "none" if value is None else f"{value:g} s"
+
+
+def ambiguous_create_note(key_name: str, since: datetime.datetime) -> str:
+    """What to do after a create that may have reached the server but gave no answer."""
+    return (
+        f"; the key may have been created anyway: look for a key named"
+        f" {escape_controls(repr(key_name))} created since"
+        f" {since.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC (api_keys.list())"
+        " before creating it again"
+    )
+
+
+def _redirect_note(response: httpx.Response) -> str:
+    """Where a 3xx pointed, without credentials or query, and why it was not followed."""
+    location = response.headers.get("location")
+    if not location:
+        return "; redirects are not followed"
+    try:
+        target = response.request.url.join(location)
+        shown = str(target.copy_with(username=None, password=None, query=None, fragment=None))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        shown = "an address that is not a valid URL"
+    return (
+        f"; it redirects to {escape_controls(shown)}, which is not followed so that the token"
+        " stays with base_url: set base_url to the new address if you trust it"
+    )
+
+
+def _scrub_response(response: httpx.Response, settings: Settings) -> None:
+    """Take the token out of a response kept on an exception, should the server echo it."""
+    token = settings.token.encode()
+    if token in response.content:
+        # httpx keeps a read body in _content; there is no public way to replace it.
+        response._content = response.content.replace(token, b"[redacted]")
+    for name, value in response.headers.multi_items():
+        if settings.token in value:
+            response.headers[name] = settings.redact(value)
+
+
+def status_error(
+    response: httpx.Response,
+    settings: Settings,
+    *,
+    attempts: int = 1,
+    retry_after_refused: float | None = None,
+    ambiguous_note: str = "",
+) -> APIStatusError:
     """The exception for a response whose status is not a success."""
     status = response.status_code
     error = _server_error_message(response)
@@ -71,12 +134,97 @@ def status_error(response: httpx.Response, settings: Settings) -> APIStatusError
         message += f" {reason}"
     detail = error if error is not None else _plain_text(response)
     if detail:
-        message += f": {detail}"
+        message += f": {escape_controls(detail)}"
+    if attempts > 1:
+        message += f" (after {_attempts(attempts)})"
     request_id = response.headers.get("x-request-id")
     if request_id:
-        message += f" (request id {request_id})"
+        message += f" (request id {escape_controls(request_id)})"
+    if 300 <= status < 400:
+        message += _redirect_note(response)
+    if retry_after_refused is not None:
+        message += (
+            f"; the server asked to retry after {retry_after_refused:g} s, longer than the"
+            f" {MAX_RETRY_AFTER:g} s this client waits, so it was not retried"
+        )
+    message += ambiguous_note
+    _scrub_response(response, settings)
     return error_class(
         settings.redact(message),
         response=response,
         error=None if error is None else settings.redact(error),
     )
+
+
+def _has_request(exc: httpx.RequestError) -> bool:
+    try:
+        exc.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
+    except RuntimeError:
+        return False
+    return True
+
+
+def transport_error(
+    exc: Exception,
+    settings: Settings,
+    *,
+    request: httpx.Request,
+    attempts: int,
+    sent: bool,
+    ambiguous_note: str = "",
+    deadline_note: str = "",
+) -> APIConnectionError:
+    """The exception for a request or response that did not make it across. Names the URL, the
+    attempts made and the timeouts; `exc` itself is scrubbed, to be chained as the cause."""
+    where = _where(request)
+    detail = escape_controls(settings.redact(str(exc))) or "no detail"
+    timeout = settings.timeout
+    context = (
+        f" (host {settings.base_url.host}; timeouts: connect {_seconds(timeout.connect)},"
+        f" read {_seconds(timeout.read)}{deadline_note})"
+    )
+    scrub_chain(exc, settings)
+    if isinstance(exc, httpx.TimeoutException) or deadline_note:
+        return APITimeoutError(
+            f"{where} timed out after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
+            f"{context}{ambiguous_note}",
+            request=request,
+            may_have_been_sent=sent,
+        )
+    return APIConnectionError(
+        f"{where} failed after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
+        f"{context}{ambiguous_note}",
+        request=request,
+        may_have_been_sent=sent,
+    )
+
+
+def scrub_chain(exc: BaseException, settings: Settings) -> None:
+    """Take credentials out of an exception and everything chained to it, in place: the
+    requests httpx keeps on its exceptions, and any argument or attribute that holds the token."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    pending: list[BaseException] = []
+    while current is not None or pending:
+        if current is None:
+            current = pending.pop()
+        if id(current) in seen:
+            current = None
+            continue
+        seen.add(id(current))
+        if isinstance(current, httpx.HTTPStatusError) or (
+            isinstance(current, httpx.RequestError) and _has_request(current)
+        ):
+            current.request = without_credentials(current.request)
+        if any(isinstance(arg, str) and settings.token in arg for arg in current.args):
+            current.args = tuple(
+                settings.redact(arg) if isinstance(arg, str) else arg for arg in current.args
+            )
+        if isinstance(current, UnicodeError) and isinstance(getattr(current, "object", None), str):
+            current.object = settings.redact(current.object)  # type: ignore[attr-defined] # the encode/decode errors' own attribute
+        for name, value in list(vars(current).items()):
+            if isinstance(value, str) and settings.token in value:
+                setattr(current, name, settings.redact(value))
+        if current.__context__ is not None:
+            pending.append(current.__context__)
+        current = current.__cause__

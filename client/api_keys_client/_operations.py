@@ -27,6 +27,9 @@ class Call(NamedTuple, Generic[T]):
     parse: Callable[[httpx.Response], T]
     # Safe to send twice: a retry after an unclear failure cannot do anything twice.
     idempotent: bool
+    # For a create: the name of the key it makes, so that a failure that may have reached the
+    # server can say what to look for.
+    key_name: str | None = None
 
 
 def _json_body(response: httpx.Response) -> object:
@@ -79,7 +82,7 @@ def create_call(
             )
     body = CreateApiKeyRequest(name=name, expires_at=UNSET if expires_at is None else expires_at)
     kwargs = create_api_key._get_kwargs(body=body, x_workspace_id=workspace_id)
-    return Call(name="create", kwargs=kwargs, parse=_parse_created, idempotent=False)
+    return Call(name="create", kwargs=kwargs, parse=_parse_created, idempotent=False, key_name=name)
 
 
 def revoke_call(*, workspace_id: str, key_id: str) -> Call[None]:

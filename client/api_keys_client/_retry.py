@@ -61,11 +61,16 @@ def retry_after(headers: httpx.Headers, now: float | None = None) -> float | Non
     return max(seconds, 0.0)
 
 
+def never_sent(exc: httpx.RequestError) -> bool:
+    """True when not a byte of the request can have reached the server."""
+    return isinstance(exc, _NEVER_SENT)
+
+
 def delay_after_exception(
     exc: httpx.RequestError, *, idempotent: bool, retry_number: int
 ) -> float | None:
     """The wait before trying again after a transport failure, or None to raise."""
-    if idempotent or isinstance(exc, _NEVER_SENT):
+    if idempotent or never_sent(exc):
         return backoff(retry_number)
     return None
 
@@ -83,3 +88,13 @@ def delay_after_response(
     if asked > MAX_RETRY_AFTER:
         return None
     return asked
+
+
+def retry_after_too_long(response: httpx.Response, *, idempotent: bool) -> float | None:
+    """The wait a Retry-After asked for when it is the reason a retryable failure was raised
+    instead of retried; None otherwise."""
+    status = response.status_code
+    if status not in RETRYABLE_STATUSES or (not idempotent and status != 429):
+        return None
+    asked = retry_after(response.headers)
+    return asked if asked is not None and asked > MAX_RETRY_AFTER else None

@@ -4,6 +4,7 @@ and the headers every call carries."""
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 
 import attrs
@@ -21,23 +22,123 @@ ENV_WORKSPACE_ID = "API_KEYS_WORKSPACE_ID"
 USER_AGENT = f"api-keys-client/{__version__}"
 
 
-def _setting(value: str | None, argument: str, variable: str) -> str:
-    """The argument, else the environment variable; an empty or missing one is refused."""
-    if value is None:
-        value = os.environ.get(variable)
-    if not value:
-        raise InvalidArgumentError(f"{argument} is required: pass {argument}=... or set {variable}")
-    return value
+MAX_TIMEOUT = 86_400.0  # seconds: a longer wait is a hang, not a timeout, and overflows clocks
+
+# Header names that the SDK sets itself. Authorization and X-Workspace-ID have their own settings
+# (token=, workspace_id=); the others describe the body, which the SDK writes. A caller's header of
+# one of these names would replace the SDK's silently, so it is refused instead.
+RESERVED_HEADERS = {
+    "authorization": "pass token= instead",
+    "x-workspace-id": "pass workspace_id= or use with_workspace() instead",
+    "content-type": "the SDK sends JSON and says so",
+    "content-length": "httpx computes it from the body",
+    "transfer-encoding": "httpx frames the body itself",
+    "host": "it comes from base_url",
+}
+# RFC 9110 section 5.6.2: the characters of a header name.
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def check_header_value(value: object, what: str) -> str:
-    """Refuse a header value that could split or end the header block. The value is not echoed:
-    it may be a secret."""
+def _settings(**wanted: tuple[str | None, str]) -> dict[str, str]:
+    """Each setting from its argument, else its environment variable. Every missing (or empty)
+    one is named in one error, with the argument and the variable that would give it."""
+    found: dict[str, str] = {}
+    missing: list[tuple[str, str]] = []
+    for argument, (given, variable) in wanted.items():
+        value = os.environ.get(variable) if given is None else given
+        if value:
+            found[argument] = value
+        else:
+            missing.append((argument, variable))
+    if missing:
+        names = [argument for argument, _ in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        ways = "; ".join(f"pass {argument}=... or set {variable}" for argument, variable in missing)
+        verb = "is" if len(names) == 1 else "are"
+        raise InvalidArgumentError(f"{listed} {verb} required: {ways}")
+    return found
+
+
+def _describe_char(char: str) -> str:
+    """A character for a message: its code point and name, never the text around it."""
+    if char == " ":
+        return "a space"
+    name = unicodedata.name(char, "")
+    if unicodedata.category(char) == "Cc":
+        name = "a control character"
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def check_header_value(value: object, what: str, *, spaces: bool = True) -> str:
+    """Refuse a value that an HTTP header cannot carry: anything but visible ASCII, and spaces
+    except between words (none at all when `spaces` is False). CR, LF and NUL would split the
+    header block; other control characters and non-ASCII text cannot be encoded. The value is not
+    echoed, since it may be a secret: only the offending character and its position are named."""
     if not isinstance(value, str):
         raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
-    if any(ch in value for ch in "\r\n\0"):
-        raise InvalidArgumentError(f"{what} contains a CR, LF or NUL character")
-    return value
+    if (
+        value.isascii()
+        and value.isprintable()
+        and value.strip(" ") == value
+        and (spaces or " " not in value)
+    ):
+        return value
+    for position, char in enumerate(value):
+        bad = not (char.isascii() and char.isprintable()) or (char == " " and not spaces)
+        if bad:
+            hint = "; a pasted value may have picked up a curly quote" if not char.isascii() else ""
+            raise InvalidArgumentError(
+                f"{what} contains {_describe_char(char)} at position {position}, which an HTTP"
+                f" header cannot carry{hint}"
+            )
+    raise InvalidArgumentError(f"{what} starts or ends with a space, which HTTP would drop")
+
+
+def check_header_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise InvalidArgumentError(f"a header name must be a str, not {type(name).__name__}")
+    if not name or not _TCHARS.issuperset(name):
+        raise InvalidArgumentError(f"header name {name!r} is not a valid HTTP header name")
+    reason = RESERVED_HEADERS.get(name.lower())
+    if reason is not None:
+        raise InvalidArgumentError(f"header {name!r} is set by the SDK itself: {reason}")
+    return name
+
+
+def check_headers(
+    headers: Mapping[str, str] | None, what: str = "headers"
+) -> tuple[tuple[str, str], ...]:
+    """A caller's extra headers, checked: valid names and values, none of the SDK's own, and one
+    entry per name (names are case-insensitive, so {"X-A": ..., "x-a": ...} is refused)."""
+    if headers is None:
+        return ()
+    if not isinstance(headers, Mapping):
+        raise InvalidArgumentError(f"{what} must be a mapping of names to values")
+    checked: dict[str, tuple[str, str]] = {}
+    for given, value in headers.items():
+        name = check_header_name(given)
+        folded = name.lower()
+        if folded in checked:
+            raise InvalidArgumentError(
+                f"{what} has {checked[folded][0]!r} and {name!r}: header names are case-insensitive"
+            )
+        checked[folded] = (name, check_header_value(value, f"header {name!r}"))
+    return tuple(checked.values())
+
+
+def merge_headers(base: Mapping[str, str], extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """`base` with `extra` on top, one entry per case-insensitive name: an extra header replaces
+    the base's header of the same name, whatever its case."""
+    merged = dict(base)
+    if extra:
+        by_folded = {name.lower(): name for name in merged}
+        for name, value in extra:
+            existing = by_folded.get(name.lower())
+            if existing is not None:
+                del merged[existing]
+            merged[name] = value
+            by_folded[name.lower()] = name
+    return merged
 
 
 def _base_url(value: str | httpx.URL) -> httpx.URL:
@@ -47,19 +148,38 @@ def _base_url(value: str | httpx.URL) -> httpx.URL:
         raise InvalidArgumentError(f"base_url is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidArgumentError("base_url must be an absolute http:// or https:// URL")
+    if url.userinfo:
+        # httpx would turn them into Basic auth in place of the token, and they would print.
+        raise InvalidArgumentError("base_url must not carry credentials (user:password@)")
     if url.query or url.fragment:
         raise InvalidArgumentError("base_url must not have a query or a fragment")
     return url
 
 
+def _seconds(value: object, what: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_TIMEOUT  # also refuses nan, which compares false
+    ):
+        raise InvalidArgumentError(
+            f"{what} must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f} (a day)"
+        )
+    return float(value)
+
+
 def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    """A timeout that can work: positive, finite and at most a day, for each of its parts."""
     if isinstance(value, httpx.Timeout):
+        for part, seconds in value.as_dict().items():
+            if seconds is not None:
+                _seconds(seconds, f"timeout's {part}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidArgumentError(
             "timeout must be a positive number of seconds or an httpx.Timeout"
         )
-    return httpx.Timeout(value)
+    return httpx.Timeout(_seconds(value, "timeout"))
 
 
 def _max_retries(value: int) -> int:
@@ -77,7 +197,7 @@ class Settings:
     workspace_id: str
     timeout: httpx.Timeout
     max_retries: int
-    extra_headers: Mapping[str, str]
+    extra_headers: tuple[tuple[str, str], ...]
     _urls: dict[str, httpx.URL] = attrs.field(init=False, factory=dict, eq=False)
 
     @classmethod
@@ -91,22 +211,18 @@ class Settings:
         max_retries: int,
         headers: Mapping[str, str] | None,
     ) -> Settings:
-        resolved_url = _base_url(
-            _setting(None if base_url is None else str(base_url), "base_url", ENV_BASE_URL)
+        found = _settings(
+            base_url=(None if base_url is None else str(base_url), ENV_BASE_URL),
+            token=(token, ENV_TOKEN),
+            workspace_id=(workspace_id, ENV_WORKSPACE_ID),
         )
-        resolved_token = _setting(token, "token", ENV_TOKEN)
-        resolved_workspace = _setting(workspace_id, "workspace_id", ENV_WORKSPACE_ID)
-        extra = {
-            check_header_value(name, "a header name"): check_header_value(value, f"header {name!r}")
-            for name, value in (headers or {}).items()
-        }
         return cls(
-            base_url=resolved_url,
-            token=check_header_value(resolved_token, "token"),
-            workspace_id=check_header_value(resolved_workspace, "workspace_id"),
+            base_url=_base_url(found["base_url"]),
+            token=check_header_value(found["token"], "token", spaces=False),
+            workspace_id=check_header_value(found["workspace_id"], "workspace_id"),
             timeout=_timeout(timeout),
             max_retries=_max_retries(max_retries),
-            extra_headers=extra,
+            extra_headers=check_headers(headers),
         )
 
     def with_workspace(self, workspace_id: str) -> Settings:
@@ -124,13 +240,14 @@ class Settings:
         )
 
     def default_headers(self) -> dict[str, str]:
-        """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type."""
-        return {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            **self.extra_headers,
-            "Authorization": f"Bearer {self.token}",
-        }
+        """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type.
+        A caller's header replaces the SDK's default of the same name (Accept, User-Agent); the
+        token's Authorization header cannot be replaced (check_header_name refuses it)."""
+        headers = merge_headers(
+            {"Accept": "application/json", "User-Agent": USER_AGENT}, self.extra_headers
+        )
+        headers["Authorization"] = f"Bearer {self.token}"
+        return headers
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of a relative path from the generated layer, under base_url's path.
