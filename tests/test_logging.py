@@ -93,7 +93,14 @@ def test_redacting_filter_masks_credentials(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setting", "level"), [("debug", "DEBUG"), ("info", "INFO"), ("", "NOTSET")]
+    ("setting", "level"),
+    [
+        ("debug", "DEBUG"),
+        ("info", "INFO"),
+        ("WARNING", "WARNING"),
+        (" Info ", "INFO"),
+        ("", "NOTSET"),
+    ],
 )
 def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) -> None:
     code = (
@@ -107,3 +114,45 @@ def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) ->
     )
     expected_handlers = "0" if setting == "" else "1"
     assert result.stdout.split() == [level, expected_handlers]
+
+
+@pytest.mark.parametrize("setting", ["verbose", "1", "trace", "debug,info"])
+def test_an_invalid_api_keys_log_is_reported(setting: str) -> None:
+    code = "import api_keys_client._logs"
+    env = {**os.environ, "API_KEYS_LOG": setting}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert f"API_KEYS_LOG={setting!r} is not one of debug, info, warning" in result.stderr
+    assert "RuntimeWarning" in result.stderr
+
+
+def test_debug_shows_more_than_info_and_masks_credentials(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.post("/api-keys").respond(
+        201, json=CREATED_JSON, headers={"X-Request-ID": "req_\x1b]0;pwned\x07"}
+    )
+    client = api.client(headers={"X-Trace": "t-1"})
+
+    with caplog.at_level(logging.INFO, logger="api_keys_client"):
+        api.create(client)
+    info = [r.getMessage() for r in _sdk_records(caplog)]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="api_keys_client"):
+        api.create(client)
+    debug = [r.getMessage() for r in _sdk_records(caplog)]
+
+    assert len(debug) > len(info)
+    request_line = next(m for m in debug if m.startswith("request headers: "))
+    response_line = next(m for m in debug if m.startswith("response headers: "))
+    assert "authorization: [redacted]" in request_line
+    assert "x-trace: t-1" in request_line
+    assert "x-workspace-id: ws_1" in request_line
+    assert "content-type: application/json" in response_line
+    # A header the server controls cannot drive the terminal that shows the log.
+    assert "\x1b" not in response_line
+    assert "x-request-id: req_\\x1b]0;pwned\\x07" in response_line
+    everything = "\n".join(debug)
+    assert TOKEN not in everything
+    assert RAW_KEY not in everything  # bodies are never logged

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 
 logger = logging.getLogger("api_keys_client")
 
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
-_AUTH_HEADER = re.compile(r"(?i)(['\"]?authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",;]+")
+_AUTH_HEADER = re.compile(r"(?i)(['\"]?authorization['\"]?\s*[:=]\s*['\"]?)[^'\",;}\n]+")
 
 
 def redact(text: str) -> str:
@@ -32,15 +33,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+
+
 def _setup() -> None:
+    """API_KEYS_LOG=debug: every attempt plus its request and response headers (credentials
+    masked, bodies never); info: one line per attempt and per retry; warning: only problems.
+    Any other value is reported, not ignored silently."""
     logger.addFilter(RedactingFilter())
-    level = os.environ.get("API_KEYS_LOG", "").strip().lower()
-    if level not in ("debug", "info"):
+    setting = os.environ.get("API_KEYS_LOG", "").strip()
+    if not setting:
+        return
+    level = LEVELS.get(setting.lower())
+    if level is None:
+        warnings.warn(
+            f"API_KEYS_LOG={setting[:20]!r} is not one of {', '.join(LEVELS)}: logging stays off",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+    logger.setLevel(level)
 
 
 _setup()
