@@ -81,10 +81,45 @@ def test_with_workspace_refuses_bad_values(api: Driver) -> None:
         client.with_workspace("")
 
 
-@pytest.mark.parametrize("timeout", [0, -1, True, "5"])
-def test_bad_timeout_is_refused(api: Driver, timeout: object) -> None:
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        0,
+        -1,
+        True,
+        "5",
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        1e300,
+        86_400.001,
+        10**400,
+        httpx.Timeout(5.0, read=float("inf")),
+        httpx.Timeout(5.0, connect=float("nan")),
+        httpx.Timeout(5.0, pool=1e300),
+        httpx.Timeout(5.0, write=0),
+    ],
+)
+def test_timeouts_that_cannot_work_are_refused_at_construction(
+    api: Driver, mock_api: respx.MockRouter, timeout: object
+) -> None:
+    route = mock_api.route()
     with pytest.raises(sdk.InvalidArgumentError, match="timeout"):
         api.client(timeout=timeout)
+    with pytest.raises(sdk.InvalidArgumentError, match="timeout"):
+        api.client().with_options(timeout=timeout)  # type: ignore[arg-type]
+    assert not route.called
+
+
+@pytest.mark.parametrize(
+    "timeout", [0.001, 86_400, httpx.Timeout(None), httpx.Timeout(3.0, read=None)]
+)
+def test_long_short_and_explicitly_unbounded_timeouts_work(
+    api: Driver, mock_api: respx.MockRouter, timeout: float | httpx.Timeout
+) -> None:
+    route = mock_api.get("/api-keys").respond(200, json=[])
+    assert api.list(api.client(timeout=timeout)) == []
+    assert route.called
 
 
 @pytest.mark.parametrize("max_retries", [-1, 1.5, True])

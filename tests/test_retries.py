@@ -242,3 +242,11 @@ def test_each_retry_is_logged(
         m.startswith("retrying list in ") and m.endswith("after HTTP 503") for m in messages
     ), messages
     assert TOKEN not in " ".join(messages)
+
+
+@pytest.mark.parametrize("retry_number", [1, 5, 17, 1025, 10**6])
+def test_backoff_never_overflows(retry_number: int) -> None:
+    delay = _retry.backoff(retry_number)
+    assert 0 < delay <= _retry.MAX_DELAY
+    if retry_number >= 5:
+        assert delay >= _retry.MAX_DELAY * 0.75

@@ -36,7 +36,8 @@ _NEVER_SENT = (
 def backoff(retry_number: int) -> float:
     """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s ... capped at MAX_DELAY, each less up
     to a quarter at random so that many clients do not retry in step."""
-    delay = min(INITIAL_DELAY * 2.0 ** (retry_number - 1), MAX_DELAY)
+    # The exponent stops growing long before 2.0 ** n could overflow a float.
+    delay = min(INITIAL_DELAY * 2.0 ** min(retry_number - 1, 16), MAX_DELAY)
     return delay * (1 - 0.25 * random.random())  # noqa: S311 - jitter, not cryptography
 
 
