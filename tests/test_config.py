@@ -187,3 +187,21 @@ def test_context_managers_close_their_pool() -> None:
         pool = client._http_client
     assert pool.is_closed
     assert asyncio.run(_async_context_manager_closes())
+
+
+def test_every_missing_setting_is_named_at_once() -> None:
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
+        sdk.ApiKeysClient(token=TOKEN)
+    assert str(caught.value) == (
+        "base_url and workspace_id are required: pass base_url=... or set API_KEYS_BASE_URL;"
+        " pass workspace_id=... or set API_KEYS_WORKSPACE_ID"
+    )
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
+        sdk.AsyncApiKeysClient(workspace_id="")
+    assert str(caught.value).startswith("base_url, token and workspace_id are required: ")
+
+
+def test_credentials_in_base_url_are_refused(api: Driver) -> None:
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
+        api.client(base_url=f"https://user:{TOKEN}@api.test/v1")
+    assert str(caught.value) == "base_url must not carry credentials (user:password@)"
