@@ -4,12 +4,17 @@ project that installs the SDK would use them, without importing anything)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import httpx
 
 import api_keys_client as sdk
-from api_keys_client.testing import FakeApiKeys
+from api_keys_client.testing import FakeApiKeys, pytest_plugin
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_registered_as_a_pytest11_entry_point() -> None:
@@ -44,3 +49,48 @@ def test_url_fixture_serves_real_http(fake_api_keys_url: str, fake_api_keys_toke
     )
     # No keys yet: a Go nil slice, `null`, as the service answers.
     assert (response.status_code, response.json()) == (200, None)
+
+
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    # Every pytest run in an environment with the SDK loads the plugin: it must cost nothing
+    # until a fixture is used (no attrs, asyncio, httpx, nor the fake).
+    code = (
+        "import sys; import api_keys_client.testing.pytest_plugin;"
+        "heavy = ['attrs', 'asyncio', 'httpx', 'api_keys_client.testing._fake',"
+        " 'api_keys_client._client'];"
+        "print([name for name in heavy if name in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_every_fixture_has_a_docstring() -> None:
+    fixtures = {
+        name: value
+        for name, value in vars(pytest_plugin).items()
+        if name.startswith("fake_") and callable(value)
+    }
+    assert len(fixtures) == 6
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--fixtures",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "test_types.py"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    listing = result.stdout
+    for name in fixtures:
+        block = listing.split(f"\n{name} ")[1].split("\n\n")[0]
+        lines = block.splitlines()
+        assert len(lines) >= 2, f"{name} has no docstring in pytest --fixtures"
+        assert "no docstring available" not in block, name

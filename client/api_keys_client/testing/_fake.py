@@ -14,7 +14,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 import attrs
@@ -95,9 +95,28 @@ class _User:
 @attrs.define
 class _Fault:
     remaining: int
-    status: int | None  # None: stall only, then answer normally
-    stall: float
-    retry_after: str | None
+    status: int | None = None  # answer this status instead of handling the request
+    stall: float = 0.0  # wait this long before handling the request
+    retry_after: str | None = None
+    lose: bool = False  # handle the request, then drop the connection instead of answering
+
+
+class Injected(NamedTuple):
+    """What a transport does to one request: wait `stall` seconds, answer `failure` instead of
+    handling it, or handle it and then drop the connection (`lose`)."""
+
+    stall: float = 0.0
+    failure: FakeResponse | None = None
+    lose: bool = False
+
+
+def _count(count: object) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be an int >= 1, not {count!r}")
+    return count
+
+
+_NOTHING = Injected()
 
 
 class _Refusal(Exception):
@@ -145,19 +164,29 @@ class FakeApiKeys:
     def fail_next(
         self, count: int = 1, *, status: int = 503, retry_after: float | str | None = None
     ) -> None:
-        """Make the next `count` requests fail with `status` (and a Retry-After header if given)."""
+        """Make the next `count` requests fail with `status` (and a Retry-After header if given),
+        without being handled."""
+        if not 100 <= status <= 599:
+            raise ValueError(f"status must be an HTTP status (100-599), not {status!r}")
         header = None if retry_after is None else str(retry_after)
         with self._lock:
-            self._faults.append(
-                _Fault(remaining=count, status=status, stall=0.0, retry_after=header)
-            )
+            self._faults.append(_Fault(remaining=_count(count), status=status, retry_after=header))
 
     def stall_next(self, seconds: float, count: int = 1) -> None:
-        """Make the next `count` requests wait `seconds` before they are answered."""
+        """Make the next `count` requests wait `seconds` before they are handled, as a slow
+        server would. A client whose read timeout is shorter times out, in process as over HTTP;
+        the request is still handled when the stall ends, and its answer is lost."""
+        if not 0 <= seconds < float("inf"):
+            raise ValueError(f"seconds must be a finite number >= 0, not {seconds!r}")
         with self._lock:
-            self._faults.append(
-                _Fault(remaining=count, status=None, stall=seconds, retry_after=None)
-            )
+            self._faults.append(_Fault(remaining=_count(count), stall=float(seconds)))
+
+    def lose_next_response(self, count: int = 1) -> None:
+        """Handle the next `count` requests fully, effects committed, then drop the connection
+        instead of answering: the caller sees a disconnect and cannot tell whether anything
+        happened. The failure after which a create may or may not have made a key."""
+        with self._lock:
+            self._faults.append(_Fault(remaining=_count(count), lose=True))
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -240,22 +269,23 @@ class FakeApiKeys:
 
     # -- the service ---------------------------------------------------------------------------
 
-    def take_fault(self) -> tuple[float, FakeResponse | None]:
-        """The stall and, maybe, the failure that the next request gets."""
+    def take_fault(self) -> Injected:
+        """What the next request gets done to it, if anything (transports call this once per
+        request, before handling it)."""
         with self._lock:
             if not self._faults:
-                return 0.0, None
+                return _NOTHING
             fault = self._faults[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
                 self._faults.pop(0)
         if fault.status is None:
-            return fault.stall, None
+            return Injected(stall=fault.stall, lose=fault.lose)
         headers = {"Content-Type": JSON}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
         body = json.dumps({"error": f"injected failure ({fault.status})"}).encode()
-        return fault.stall, FakeResponse(fault.status, body, headers)
+        return Injected(failure=FakeResponse(fault.status, body, headers))
 
     def handle(
         self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes

@@ -23,11 +23,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         fake = self.server.fake
-        stall, failure = fake.take_fault()
-        if stall:
-            time.sleep(stall)
+        injected = fake.take_fault()
+        if injected.stall:
+            time.sleep(injected.stall)
         headers = {name.lower(): value for name, value in self.headers.items()}
-        answer = failure or fake.handle(self.command, self.path, headers, body)
+        answer = injected.failure or fake.handle(self.command, self.path, headers, body)
+        if injected.lose:
+            # Handled, effects committed; then hang up without a word, as a crashed proxy does.
+            self.close_connection = True
+            return
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)

@@ -15,7 +15,6 @@ Nothing is imported from the SDK until a fixture is used, so the plugin costs no
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -28,11 +27,13 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def fake_api_keys_workspace() -> str:
+    """The workspace of the fake's user: "ws_test". Override this fixture to choose another."""
     return "ws_test"
 
 
 @pytest.fixture
 def fake_api_keys() -> FakeApiKeys:
+    """A fresh, empty FakeApiKeys for this test (stateful, in memory, with fault injection)."""
     from api_keys_client.testing import FakeApiKeys  # noqa: PLC0415 - import on first use
 
     return FakeApiKeys()
@@ -40,6 +41,7 @@ def fake_api_keys() -> FakeApiKeys:
 
 @pytest.fixture
 def fake_api_keys_token(fake_api_keys: FakeApiKeys, fake_api_keys_workspace: str) -> str:
+    """The bearer token of a user of `fake_api_keys` in `fake_api_keys_workspace`."""
     return fake_api_keys.add_user(workspaces=[fake_api_keys_workspace])
 
 
@@ -47,6 +49,7 @@ def fake_api_keys_token(fake_api_keys: FakeApiKeys, fake_api_keys_workspace: str
 def fake_api_keys_client(
     fake_api_keys: FakeApiKeys, fake_api_keys_token: str, fake_api_keys_workspace: str
 ) -> Iterator[ApiKeysClient]:
+    """An ApiKeysClient for that user, answered by the fake in process; closed after the test."""
     with fake_api_keys.client(
         token=fake_api_keys_token, workspace_id=fake_api_keys_workspace
     ) as client:
@@ -57,15 +60,19 @@ def fake_api_keys_client(
 def fake_async_api_keys_client(
     fake_api_keys: FakeApiKeys, fake_api_keys_token: str, fake_api_keys_workspace: str
 ) -> Iterator[AsyncApiKeysClient]:
+    """An AsyncApiKeysClient for that user, answered by the fake in process; closed after."""
     client = fake_api_keys.async_client(
         token=fake_api_keys_token, workspace_id=fake_api_keys_workspace
     )
     yield client
+    import asyncio  # noqa: PLC0415 - only tests that use this fixture pay for asyncio
+
     # The in-process transport holds no sockets, so closing it on a loop of its own is safe.
     asyncio.run(client.aclose())
 
 
 @pytest.fixture
 def fake_api_keys_url(fake_api_keys: FakeApiKeys) -> Iterator[str]:
+    """The base URL of `fake_api_keys` served over real HTTP on 127.0.0.1 for this test."""
     with fake_api_keys.serve() as base_url:
         yield base_url
