@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import api_keys_client as sdk
-import api_keys_client._exceptions as exceptions_module
 from api_keys_client import lowlevel
 
 PUBLIC_NAMES = {
@@ -42,7 +41,12 @@ PUBLIC_NAMES = {
     "RateLimitError",
     "InternalServerError",
     "APIResponseValidationError",
+    "RotationError",
     "InsecureTransportWarning",
+    "KeyStatus",
+    "key_status",
+    "AuditFinding",
+    "audit_keys",
 }
 
 TREE = {
@@ -59,6 +63,7 @@ TREE = {
     sdk.RateLimitError: sdk.APIStatusError,
     sdk.InternalServerError: sdk.APIStatusError,
     sdk.APIResponseValidationError: sdk.ApiKeysError,
+    sdk.RotationError: sdk.ApiKeysError,
 }
 
 
@@ -96,7 +101,7 @@ def test_exception_tree() -> None:
 
 def test_tree_is_drawn_in_the_module_docstring() -> None:
     """Every class is a node of the drawing, indented under its real parent."""
-    doc = exceptions_module.__doc__ or ""
+    doc = sdk.__doc__ or ""
     depths: dict[str, int] = {}
     parents: dict[str, str] = {}
     stack: list[str] = []
@@ -127,7 +132,13 @@ def test_version_is_the_distribution_version() -> None:
 
 
 def test_lazy_names_cover_all_and_resolve() -> None:
-    assert set(sdk._LAZY_NAMES) | {"__version__"} == set(sdk.__all__)
+    defined_here = {
+        name
+        for name in sdk.__all__
+        if getattr(getattr(sdk, name), "__module__", None) == "api_keys_client"
+    } - {"__version__"}
+    assert defined_here == {c.__name__ for c in TREE} | {"ApiKeysError", "InsecureTransportWarning"}
+    assert set(sdk._LAZY_NAMES) | defined_here | {"__version__"} == set(sdk.__all__)
     for name in sdk.__all__:
         assert getattr(sdk, name) is not None
     assert set(dir(sdk)) >= set(sdk.__all__)
@@ -158,3 +169,19 @@ def test_runtime_dependencies_are_httpx_and_attrs_only() -> None:
     }
     assert names == {"httpx", "attrs"}
     assert "optional-dependencies" not in pyproject["project"]
+
+
+def test_exceptions_are_named_by_the_public_module_in_tracebacks() -> None:
+    code = (
+        "import httpx, api_keys_client as sdk\n"
+        "response = httpx.Response(401, request=httpx.Request('GET', 'https://a.test/api-keys'))\n"
+        "raise sdk.AuthenticationError('nope', response=response, error=None)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "api_keys_client.AuthenticationError: nope"
+    for error_class in [*TREE, sdk.ApiKeysError, sdk.InsecureTransportWarning]:
+        assert error_class.__module__ == "api_keys_client"
+        assert repr(error_class) == f"<class 'api_keys_client.{error_class.__name__}'>"

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from ._exceptions import without_credentials
-from ._failures import ambiguous_create_note, status_error, transport_error
+from ._failures import ambiguous_create_note, status_error, transport_error, without_credentials
 from ._logs import logger
 from ._retry import delay_after_exception, delay_after_response, never_sent, retry_after_too_long
 from ._text import escape_controls

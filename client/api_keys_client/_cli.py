@@ -227,7 +227,7 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = _build_parser().parse_args(argv)
-    from ._exceptions import ApiKeysError, APIStatusError, InvalidArgumentError  # noqa: PLC0415
+    from . import ApiKeysError, APIStatusError, InvalidArgumentError  # noqa: PLC0415
 
     try:
         return _run(args, out, err)

@@ -12,8 +12,8 @@ from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
+from . import ApiKeysError, InsecureTransportWarning
 from ._attempts import TOO_SLOW, CallState, DeadlineStream, RetryIn, attempt_deadline
-from ._exceptions import ApiKeysError, InsecureTransportWarning
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
 from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._exceptions import (
+from . import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -21,7 +21,6 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
-    without_credentials,
 )
 from ._retry import MAX_RETRY_AFTER
 from ._text import escape_controls
@@ -38,6 +37,24 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
+
+
+def without_credentials(request: httpx.Request) -> httpx.Request:
+    """A copy of `request` to keep on an exception: the same method, URL, body and headers, but
+    the Authorization header masked."""
+    if "authorization" not in request.headers:
+        return request
+    headers = [
+        (name, b"Bearer [redacted]" if name.lower() == b"authorization" else value)
+        for name, value in request.headers.raw
+    ]
+    try:
+        content: bytes | None = request.content
+    except httpx.RequestNotRead:
+        content = None
+    return httpx.Request(
+        request.method, request.url, headers=headers, content=content, extensions=request.extensions
+    )
 
 
 def _server_error_message(response: httpx.Response) -> str | None:

@@ -10,11 +10,12 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import httpx
 
+from . import APIResponseValidationError, InvalidArgumentError
 from ._decode import ResponseShapeError, decode_list, decode_model
-from ._exceptions import APIResponseValidationError, InvalidArgumentError
 from ._generated.api.api_keys import create_api_key, list_api_keys, revoke_api_key
 from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest
 from ._generated.types import UNSET
+from ._lifecycle import expiry_from
 
 T = TypeVar("T")
 
@@ -66,10 +67,15 @@ def list_call(*, workspace_id: str) -> Call[list[ApiKey]]:
 
 
 def create_call(
-    *, workspace_id: str, name: str, expires_at: datetime.datetime | None
+    *,
+    workspace_id: str,
+    name: str,
+    expires_at: datetime.datetime | None,
+    expires_in: datetime.timedelta | None = None,
 ) -> Call[ApiKeyCreated]:
     if not isinstance(name, str):
         raise InvalidArgumentError(f"name must be a str, not {type(name).__name__}")
+    expires_at = expiry_from(expires_at=expires_at, expires_in=expires_in)
     if expires_at is not None:
         if not isinstance(expires_at, datetime.datetime):
             raise InvalidArgumentError(

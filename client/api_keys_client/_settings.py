@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
-from ._exceptions import InvalidArgumentError
+from . import InvalidArgumentError
 from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
