@@ -16,6 +16,7 @@ import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 
 MODES = ["in-process", "http"]
+CLIENT_OPTIONS = ("timeout", "max_retries", "headers")
 FLAVOURS = ["sync", "async"]
 
 
@@ -27,11 +28,12 @@ class Harness:
         self.token = fake.add_user(workspaces=["ws_1"])
         self.loop = asyncio.new_event_loop() if flavour == "async" else None
 
-    def call(self, operation: str, *args: Any, name: str | None = None, **options: Any) -> Any:
-        """Run one operation with a new client built with `options` (max_retries=0 unless
-        given); `name` is create's."""
+    def call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one operation with a new client. The client's options (timeout, max_retries,
+        max_retries=0 unless given) are taken out of `kwargs`; the rest go to the operation."""
+        options = {k: kwargs.pop(k) for k in CLIENT_OPTIONS if k in kwargs}
         options.setdefault("max_retries", 0)
-        arguments = {} if name is None else {"name": name}
+        arguments = kwargs
         if self.mode == "in-process":
             factory = self.fake.client if self.loop is None else self.fake.async_client
             client: Any = factory(token=self.token, workspace_id="ws_1", **options)
