@@ -1,5 +1,5 @@
-"""The `api-keys` command line, in process against the fake served on 127.0.0.1, plus the real
-console script and `python -m` once each."""
+"""The `api-keys` command line, in process against the fake served on 127.0.0.1: what each command
+prints, its exit code, and what it refuses before sending anything."""
 
 from __future__ import annotations
 
@@ -7,28 +7,35 @@ import datetime
 import io
 import json
 import os
-import subprocess
-import sys
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import respx
 
 from api_keys_client._cli import main
+from api_keys_client._text import display_width
 from api_keys_client.testing import FakeApiKeys
 
 from .faultserver import refused_url
+
+UTC = datetime.UTC
 
 
 class Run:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err
+        assert "Traceback" not in err
+        assert "Traceback" not in out
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApiKeys]:
     fake = FakeApiKeys()
-    token = fake.add_user(workspaces=["ws_cli"])
+    token = fake.add_user(workspaces=["ws_cli", "ws_two", "ws_three"])
     with fake.serve() as base_url:
         monkeypatch.setenv("API_KEYS_BASE_URL", base_url)
         monkeypatch.setenv("API_KEYS_TOKEN", token)
@@ -36,33 +43,62 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApiKeys]:
         yield fake
 
 
-def cli(*argv: str) -> Run:
+def cli(*argv: str, stdin: str = "") -> Run:
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
+    code = main(list(argv), out=out, err=err, stdin=io.StringIO(stdin))
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def test_create_prints_the_raw_key_once_with_a_warning(served: FakeApiKeys) -> None:
+def created_key(*argv: str) -> dict[str, Any]:
+    run = cli("create", *argv, "--json")
+    assert run.code == 0, run.err
+    created: dict[str, Any] = json.loads(run.out)
+    return created
+
+
+# -- create and list ---------------------------------------------------------------------------
+
+
+def test_create_prints_the_raw_key_first_then_what_it_is(served: FakeApiKeys) -> None:
     run = cli("create", "deploy")
+
     assert run.code == 0
-    raw = next(line.strip() for line in run.out.splitlines() if line.strip().startswith("ak_"))
-    assert run.out.count(raw) == 1
-    assert "store it now" in run.out
-    assert "expires never" in run.out
+    first, details, notice = run.out.splitlines()
+    assert first.startswith("ak_")
+    assert run.out.count(first) == 1
+    assert details.startswith("Created API key key_")
+    assert "('deploy', prefix ak_" in details
+    assert details.endswith("expires never).")
+    assert first.startswith(details.split("prefix ")[1].split(",")[0])
+    assert notice.startswith("This is the only time the raw key is shown: store it now")
 
 
-def test_create_json_for_scripts(served: FakeApiKeys) -> None:
+def test_create_json_is_snake_case_like_list_json(served: FakeApiKeys) -> None:
     run = cli("create", "deploy", "--expires-in", "30d", "--json")
     assert run.code == 0
     created = json.loads(run.out)
-    assert created["rawKey"].startswith("ak_")
-    expires = datetime.datetime.fromisoformat(created["expiresAt"])
-    expected = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)
+    assert set(created) == {"id", "name", "key_prefix", "raw_key", "created_at", "expires_at"}
+    assert created["raw_key"].startswith(created["key_prefix"])
+    expires = datetime.datetime.fromisoformat(created["expires_at"])
+    assert created["expires_at"].endswith("Z")
+    expected = datetime.datetime.now(UTC) + datetime.timedelta(days=30)
     assert abs((expires - expected).total_seconds()) < 60
     assert "store it now" in run.err  # the reminder stays off stdout
 
+    (listed,) = json.loads(cli("list", "--json").out)
+    # One naming convention for both, whatever the two wire schemas say.
+    assert set(created) - {"raw_key"} <= set(listed)
+    assert {k: listed[k] for k in set(created) - {"raw_key"}} == {
+        k: v for k, v in created.items() if k != "raw_key"
+    }
+    assert set(listed) == {
+        "id", "name", "key_prefix", "status", "created_at", "updated_at", "expires_at",
+        "last_used_at", "revoked_at", "user_id", "workspace_id", "scopes",
+    }  # fmt: skip
+    assert (listed["status"], listed["revoked_at"], listed["scopes"]) == ("active", None, None)
 
-def test_list_table_and_json(served: FakeApiKeys) -> None:
+
+def test_list_table(served: FakeApiKeys) -> None:
     assert cli("list").out == "No API keys in this workspace.\n"
     cli("create", "alpha", "--expires-at", "2099-01-02")
     cli("create", "beta")
@@ -80,24 +116,215 @@ def test_list_table_and_json(served: FakeApiKeys) -> None:
     ]
     assert [line.split()[1] for line in table[1:]] == ["beta", "alpha"]
     assert "2099-01-02 00:00 UTC" in table[2]
-
     listed = json.loads(cli("list", "--json").out)
     assert [k["name"] for k in listed] == ["beta", "alpha"]
-    assert "rawKey" not in listed[0]
+    assert "raw_key" not in listed[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("\x1b[2J\x1b[31mred", "\\x1b[2J\\x1b[31mred"),  # clear screen, colour
+        ("\x1b]0;owned\x07title", "\\x1b]0;owned\\x07title"),  # OSC: set the window title
+        ("over\rwrite", "over\\rwrite"),
+        ("two\nlines", "two\\nlines"),
+        ("tab\tbed", "tab\\tbed"),
+        ("\u202eevil.exe", "\\u202eevil.exe"),  # right-to-left override
+        ("csi\x9b31m", "csi\\x9b31m"),  # a one-byte CSI
+    ],
+)
+def test_server_controlled_text_is_escaped_in_human_output_and_exact_in_json(
+    served: FakeApiKeys, name: str, shown: str
+) -> None:
+    created = created_key(name)
+    assert created["name"] == name  # JSON stays exact
+
+    table = cli("list").out
+    assert shown in table
+    assert not any(char in table.replace("\n", "") for char in "\x1b\x07\r\t\x9b\u202e")
+    assert len(table.splitlines()) == 2  # a newline in a name cannot break the table
+
+    human = cli("create", name).out
+    assert shown in human
+    assert "\x1b" not in human
+    assert json.loads(cli("list", "--json").out)[0]["name"] == name
+
+
+def test_wide_characters_line_up(served: FakeApiKeys) -> None:
+    cli("create", "日本語のキー")
+    cli("create", "emoji 🔑 key")
+    cli("create", "plain")
+
+    lines = cli("list").out.splitlines()
+    starts = {display_width(line[: line.index("ak_")]) for line in lines[1:]}
+    assert len(starts) == 1  # every PREFIX cell starts at the same terminal column
+    assert display_width(lines[0][: lines[0].index("PREFIX")]) in starts
 
 
 def test_revoke_then_list_shows_revoked(served: FakeApiKeys) -> None:
-    key_id = json.loads(cli("create", "old", "--json").out)["id"]
+    key_id = created_key("old")["id"]
     assert cli("revoke", key_id).out == f"Revoked API key {key_id}.\n"
     assert json.loads(cli("revoke", key_id, "--json").out) == {"revoked": key_id}
     assert " revoked " in cli("list").out
+
+
+def test_global_flags_go_before_or_after_the_command(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created_key("k")
+    token = os.environ["API_KEYS_TOKEN"]
+    monkeypatch.delenv("API_KEYS_TOKEN")
+    monkeypatch.setenv("API_KEYS_WORKSPACE_ID", "ws_two")
+
+    before = cli("--json", "--token", token, "--workspace", "ws_cli", "--timeout", "5", "list")
+    after = cli("list", "--json", "--token", token, "--workspace", "ws_cli")
+    mixed = cli("--token", token, "list", "--workspace", "ws_cli", "--json")
+
+    assert before.code == after.code == mixed.code == 0
+    assert json.loads(before.out) == json.loads(after.out) == json.loads(mixed.out)
+    assert len(json.loads(before.out)) == 1
+    # A flag after the command wins over the same flag before it.
+    assert (
+        json.loads(
+            cli(
+                "--workspace", "ws_cli", "list", "--workspace", "ws_two", "--json", "--token", token
+            ).out
+        )
+        == []
+    )
+
+
+def test_version(served: FakeApiKeys) -> None:
+    from api_keys_client import __version__  # noqa: PLC0415
+
+    run = cli("--version")
+    assert (run.code, run.out) == (0, f"api-keys {__version__} (api-keys-client)\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "explained"),
+    [
+        ("create", "NAME a name to recognise the key by"),
+        ("revoke", "ID the key's id, as `api-keys list` shows it"),
+        ("rotate", "ID the id of the key to replace"),
+    ],
+)
+def test_positionals_have_help(command: str, explained: str) -> None:
+    run = cli(command, "--help")
+    assert run.code == 0
+    assert explained in " ".join(run.out.split())
+
+
+def test_duration_units_are_documented_and_m_is_unmistakable() -> None:
+    help_text = " ".join(cli("create", "--help").out.split())
+    assert "s, min, h, d, w" in help_text
+    assert "'m' is refused as ambiguous: use 'min' for minutes" in help_text
+
+
+# -- refused before anything is sent -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["create", "x", "--expires-in", "soon"], "'soon' is not a duration"),
+        (["create", "x", "--expires-in", "0d"], "'0d' is not a positive duration"),
+        (["create", "x", "--expires-in", "3m"], "'m' is ambiguous (minutes or months?)"),
+        (["create", "x", "--expires-in", "2 months"], "'months' is ambiguous"),
+        (["create", "x", "--expires-in", "5 fortnights"], "unknown unit 'fortnights'"),
+        (["create", "x", "--expires-in", "1d2"], "'1d2' is not a duration"),
+        (["create", "x", "--expires-in", "99999999d"], "is too long: it reaches past the years"),
+        (["create", "x", "--expires-in", "9" * 30 + "s"], "is too long"),
+        (["create", "x", "--expires-at", "someday"], "'someday' is not an ISO 8601 date"),
+        (["create", "x", "--expires-at", "2020-01-01"], "'2020-01-01' is in the past"),
+        (["create", "x", "--expires-at", "10000-01-01"], "is not an ISO 8601 date"),
+        (["--timeout", "nan", "list"], "'nan' is not a number of seconds above 0"),
+        (["list", "--timeout", "inf"], "'inf' is not a number of seconds above 0"),
+        (["list", "--timeout", "-1"], "'-1' is not a number of seconds above 0"),
+        (["list", "--timeout", "0"], "'0' is not a number of seconds above 0"),
+        (["list", "--timeout", "1e999"], "'1e999' is not a number of seconds above 0"),
+        (["list", "--timeout", "86401"], "at most 86400 (a day)"),
+        (["list", "--timeout", "soon"], "'soon' is not a number of seconds"),
+        (["serve-fake", "--port", "70000"], "'70000' is not a port (0-65535"),
+        (["serve-fake", "--port", "-1"], "'-1' is not a port"),
+        (["identify", "ak_secret_on_the_command_line"], "unrecognized arguments"),
+        (["audit"], "choose at least one rule"),
+        (["audit", "--idle-for", "1m"], "'m' is ambiguous"),
+    ],
+)
+def test_bad_values_are_usage_errors(served: FakeApiKeys, argv: list[str], message: str) -> None:
+    run = cli(*argv)
+    assert run.code == 2
+    assert message in run.err
+    assert run.out == ""
+    assert served.requests_handled == 0
+
+
+def test_a_secret_on_the_command_line_is_not_echoed(served: FakeApiKeys) -> None:
+    run = cli("identify", "ak_secret_on_the_command_line")
+    assert run.code == 2
+    assert "ak_secret" in run.err  # argparse names what it refused; the point is it was refused
+    assert served.requests_handled == 0
+
+
+def test_every_missing_setting_is_named_with_the_clis_flags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = cli("list")
+    assert run.code == 2
+    assert run.err == (
+        "api-keys: error: missing settings: --base-url (or API_KEYS_BASE_URL);"
+        " --token (or API_KEYS_TOKEN); --workspace (or API_KEYS_WORKSPACE_ID)\n"
+    )
+    monkeypatch.setenv("API_KEYS_TOKEN", "t")
+    assert cli("list").err == (
+        "api-keys: error: missing settings: --base-url (or API_KEYS_BASE_URL);"
+        " --workspace (or API_KEYS_WORKSPACE_ID)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "named"),
+    [
+        ("--token", "tok\u201cen", "--token (or API_KEYS_TOKEN) contains U+201C"),
+        ("--workspace", "ws\x1b", "--workspace (or API_KEYS_WORKSPACE_ID) contains U+001B"),
+        ("--base-url", "ftp://x", "--base-url (or API_KEYS_BASE_URL) must be an absolute http"),
+    ],
+)
+def test_bad_settings_name_the_flag(served: FakeApiKeys, flag: str, value: str, named: str) -> None:
+    run = cli("list", flag, value)
+    assert run.code == 2
+    assert named in run.err
+    if flag != "--base-url":
+        assert value not in run.err
+
+
+def test_insecure_transport_warning_is_one_readable_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = cli(
+        "list",
+        "--base-url",
+        "http://api.example.invalid",
+        "--token",
+        "t",
+        "--workspace",
+        "w",
+        "--timeout",
+        "0.5",
+    )
+    warning = [line for line in run.err.splitlines() if "warning" in line]
+    assert warning == [
+        "api-keys: warning: the API token is sent over plain http to api.example.invalid;"
+        " use https://"
+    ]
+
+
+# -- errors from the service -------------------------------------------------------------------
 
 
 def test_api_error_prints_server_message_and_exits_1(served: FakeApiKeys) -> None:
     run = cli("revoke", "no-such-key")
     assert (run.code, run.out) == (1, "")
     assert run.err == "api-keys: api key not found (HTTP 400)\n"
-    assert "Traceback" not in run.err
 
 
 def test_flags_override_the_environment(served: FakeApiKeys) -> None:
@@ -106,87 +333,388 @@ def test_flags_override_the_environment(served: FakeApiKeys) -> None:
     assert "invalid token (HTTP 401)" in run.err
 
 
-def test_missing_configuration_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    run = cli("list")
-    assert run.code == 2
-    assert "base_url, token and workspace_id are required" in run.err
-    assert "API_KEYS_BASE_URL" in run.err
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["create", "x", "--expires-in", "soon"], "--expires-in takes a positive duration"),
-        (["create", "x", "--expires-in", "0d"], "--expires-in takes a positive duration"),
-        (["create", "x", "--expires-at", "someday"], "--expires-at takes an ISO 8601"),
-    ],
-)
-def test_bad_flag_values_exit_2(served: FakeApiKeys, argv: list[str], message: str) -> None:
-    run = cli(*argv)
-    assert run.code == 2
-    assert message in run.err
-
-
-def test_connection_failure_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connection_failure_names_the_host_and_exits_1() -> None:
     run = cli(
         "list", "--base-url", refused_url(), "--token", "t", "--workspace", "w", "--timeout", "1"
     )
     assert run.code == 1
     assert "ConnectError" in run.err
+    assert "(host 127.0.0.1; timeouts: connect 1 s, read 1 s)" in run.err
+    assert "after 3 attempts" in run.err
 
 
-def test_console_script_and_module_entry(served: FakeApiKeys) -> None:
-    script = Path(sys.executable).parent / "api-keys"
-    env = dict(os.environ)
-    for command in (
-        [str(script), "create", "via-script"],
-        [sys.executable, "-m", "api_keys_client", "list", "--json"],
-    ):
-        result = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=60, check=False
+def test_server_text_in_errors_is_escaped(served: FakeApiKeys) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(url__startswith=os.environ["API_KEYS_BASE_URL"]).respond(
+            401, json={"error": "no\x1b]0;owned\x07pe"}
         )
-        assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["name"] == "via-script"
+        run = cli("list")
+    assert run.code == 1
+    assert run.err == "api-keys: no\\x1b]0;owned\\x07pe (HTTP 401)\n"
 
 
-def test_serve_fake_prints_a_usable_environment_and_stops_on_sigterm() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api_keys_client",
-            "serve-fake",
-            "--port",
-            "0",
-            "--workspace",
-            "ws_a",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+# -- never lose a raw key ----------------------------------------------------------------------
+
+
+def test_a_created_key_whose_answer_fails_validation_still_gets_its_raw_key_out(
+    served: FakeApiKeys,
+) -> None:
+    raw = "ak_live_onlycopySECRET"
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(url__startswith=os.environ["API_KEYS_BASE_URL"]).respond(
+            201,
+            json={
+                "id": "key_9",
+                "name": "x",
+                "keyPrefix": "ak_live_only",
+                "rawKey": raw,
+                "createdAt": "yesterday",
+            },
+        )
+        run = cli("create", "x")
+    assert run.code == 1
+    assert run.out == raw + "\n"
+    assert run.err.startswith(
+        "api-keys: key key_9 was created and its raw key is above, shown this once, but the"
+        " server's answer did not validate: ApiKeyCreated.createdAt is not a valid RFC 3339"
     )
-    try:
-        assert process.stdout is not None
-        exports: dict[str, str] = {}
-        while len(exports) < 3:
-            line = process.stdout.readline()
-            assert line, "serve-fake ended early"
-            if line.startswith("export "):
-                name, _, value = line.removeprefix("export ").strip().partition("=")
-                exports[name] = value
-        assert exports["API_KEYS_BASE_URL"].startswith("http://127.0.0.1:")
-        assert exports["API_KEYS_WORKSPACE_ID"] == "ws_a"
-        env = {**os.environ, **exports}
-        result = subprocess.run(
-            [sys.executable, "-m", "api_keys_client", "list"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert (result.returncode, result.stdout) == (0, "No API keys in this workspace.\n")
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0
-        assert process.stdout is not None
-        process.stdout.close()
+
+
+def test_a_lost_create_response_says_the_key_may_exist_and_shows_candidates(
+    served: FakeApiKeys,
+) -> None:
+    created_key("deploy")  # an older key of the same name: not a candidate
+    served.lose_next_response()
+
+    run = cli("create", "deploy")
+
+    assert run.code == 1
+    assert run.out == ""
+    keys = json.loads(cli("list", "--json").out)
+    new = next(
+        key
+        for key in keys
+        if key["name"] == "deploy" and key["id"] not in run.err.split("candidates")[0]
+    )
+    lines = run.err.splitlines()
+    assert "Server disconnected without sending a response" in lines[0]
+    assert "the key may have been created anyway; looking for a key named 'deploy'" in lines[1]
+    assert lines[2] == "api-keys: candidates (their raw keys cannot be shown again):"
+    assert new["id"] in lines[3]
+    assert new["key_prefix"] in lines[3]
+    assert len([line for line in lines if "  key_" in line]) == 1 or len(keys) == 2
+    assert "Nothing was revoked." in lines[-1]
+    assert all(key["status"] == "active" for key in keys)  # the CLI revoked nothing
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_on_create_says_the_key_may_exist(served: FakeApiKeys, status: int) -> None:
+    served.fail_next(1, status=status)
+
+    run = cli("create", "maybe")
+
+    assert run.code == 1
+    assert "the key may have been created anyway" in run.err
+    assert "none found, so it was most likely not created" in run.err
+
+
+def test_a_4xx_on_create_does_not_cry_wolf(served: FakeApiKeys) -> None:
+    run = cli("create", "x" * 101)
+    assert run.code == 1
+    assert "may have been created" not in run.err
+    assert run.err == "api-keys: name must be at most 100 characters (HTTP 400)\n"
+
+
+def test_ctrl_c_during_a_create_says_the_key_may_exist(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api_keys_client._client as client_module  # noqa: PLC0415
+
+    original = client_module.ApiKeysClient._send
+
+    def interrupted(self: Any, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            raise KeyboardInterrupt
+        return original(self, request)
+
+    monkeypatch.setattr(client_module.ApiKeysClient, "_send", interrupted)
+    run = cli("create", "interrupted")
+
+    assert run.code == 130
+    assert "the key may have been created anyway" in run.err
+    assert run.err.endswith("api-keys: interrupted\n")
+
+
+# -- output files ------------------------------------------------------------------------------
+
+
+def test_output_file_gets_the_secret_with_mode_0600(served: FakeApiKeys, tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+
+    run = cli("create", "deploy", "--output-file", str(path))
+
+    assert run.code == 0
+    raw = path.read_text()
+    assert raw.startswith("ak_")
+    assert raw.endswith("\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert raw.strip() not in run.out + run.err
+    assert f"Its raw key is in {path} (mode 0600)." in run.out
+    (key,) = json.loads(cli("list", "--json").out)
+    assert key["id"] in run.out
+    assert key["key_prefix"] in run.out
+
+
+def test_output_file_with_json_names_the_file_not_the_secret(
+    served: FakeApiKeys, tmp_path: Path
+) -> None:
+    path = tmp_path / "k"
+    shown = json.loads(cli("create", "deploy", "--output-file", str(path), "--json").out)
+    assert shown["raw_key"] is None
+    assert shown["raw_key_file"] == str(path)
+    assert path.read_text().strip().startswith(shown["key_prefix"])
+
+
+@pytest.mark.parametrize("existing", ["file", "dangling-symlink", "directory"])
+def test_an_existing_output_file_is_refused_before_anything_is_created(
+    served: FakeApiKeys, tmp_path: Path, existing: str
+) -> None:
+    path = tmp_path / "secret.txt"
+    if existing == "file":
+        path.write_text("precious")
+    elif existing == "dangling-symlink":
+        path.symlink_to(tmp_path / "elsewhere")
+    else:
+        path.mkdir()
+
+    run = cli("create", "deploy", "--output-file", str(path))
+
+    assert run.code == 2
+    assert f"--output-file {path} already exists: nothing was created" in run.err
+    assert served.requests_handled == 0
+    if existing == "file":
+        assert path.read_text() == "precious"
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_failed_create_leaves_no_output_file(served: FakeApiKeys, tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    run = cli("create", "x" * 101, "--output-file", str(path))
+    assert run.code == 1
+    assert not path.exists()
+
+
+# -- revoke guard ------------------------------------------------------------------------------
+
+
+def test_revoking_the_key_you_authenticate_with_needs_force(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = created_key("me")
+    monkeypatch.setenv("API_KEYS_TOKEN", own["raw_key"])
+
+    refused = cli("revoke", own["id"])
+    assert refused.code == 2
+    assert refused.err == (
+        f"api-keys: error: refusing to revoke {own['id']}: it is the key this command"
+        " authenticates with (--token or API_KEYS_TOKEN), so revoking it would lock you out;"
+        " pass --force to revoke it anyway\n"
+    )
+    assert json.loads(cli("list", "--json").out)[0]["status"] == "active"
+
+    other = created_key("other")
+    assert cli("revoke", other["id"]).code == 0  # any other key: no question asked
+    assert cli("revoke", own["id"], "--force").code == 0
+    assert cli("list").code == 1  # locked out, as it said
+
+
+# -- rotate ------------------------------------------------------------------------------------
+
+
+def test_rotate_prints_the_new_raw_key_first_and_revokes_the_old(served: FakeApiKeys) -> None:
+    old = created_key("deploy", "--expires-in", "90d")
+
+    run = cli("rotate", old["id"])
+
+    assert run.code == 0
+    first, details, _ = run.out.splitlines()
+    assert first.startswith("ak_")
+    assert details.startswith(f"Rotated API key {old['id']} (now revoked): its successor is key_")
+    keys = {key["id"]: key for key in json.loads(cli("list", "--json").out)}
+    assert keys[old["id"]]["status"] == "revoked"
+    (new,) = (key for key in keys.values() if key["status"] == "active")
+    assert new["name"] == "deploy"
+    assert first.startswith(new["key_prefix"])
+
+
+def test_rotate_json_and_output_file(served: FakeApiKeys, tmp_path: Path) -> None:
+    old = created_key("deploy")
+    path = tmp_path / "new.key"
+
+    shown = json.loads(
+        cli(
+            "rotate",
+            old["id"],
+            "--name",
+            "deploy-2",
+            "--expires-in",
+            "7d",
+            "--output-file",
+            str(path),
+            "--json",
+        ).out
+    )
+
+    assert (shown["replaces"], shown["name"], shown["raw_key"]) == (old["id"], "deploy-2", None)
+    assert path.read_text().startswith(shown["key_prefix"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_rotate_refuses_an_unknown_key_and_creates_nothing(served: FakeApiKeys) -> None:
+    run = cli("rotate", "key_nope")
+    assert run.code == 2
+    assert "key_nope is not one of your keys in workspace ws_cli: nothing was created" in run.err
+    assert cli("list").out == "No API keys in this workspace.\n"
+
+
+def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = created_key("deploy")
+    import api_keys_client._resources as resources  # noqa: PLC0415
+
+    original = resources.ApiKeys.revoke
+
+    def failing_revoke(self: Any, key_id: str) -> None:
+        served.fail_next(3, status=503, retry_after=0)
+        original(self, key_id)
+
+    monkeypatch.setattr(resources.ApiKeys, "revoke", failing_revoke)
+    run = cli("rotate", old["id"])
+
+    assert run.code == 1
+    raw = run.out.splitlines()[0]
+    assert raw.startswith("ak_")  # the new secret is out
+    assert f"rotation of {old['id']} is half done" in run.err
+    assert "is on the output above" in run.err
+    assert f"revoke {old['id']} once the cause is fixed" in run.err
+    statuses = sorted(key["status"] for key in json.loads(cli("list", "--json").out))
+    assert statuses == ["active", "active"]
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+def test_audit_exits_0_when_nothing_matches(served: FakeApiKeys) -> None:
+    created_key("fresh", "--expires-in", "90d")
+    run = cli("audit", "--expiring-within", "7d")
+    assert (run.code, run.out) == (0, "")
+    assert run.err == "api-keys: 0 finding(s) in 1 workspace\n"
+
+
+def test_audit_with_findings_exits_3_across_workspaces(served: FakeApiKeys) -> None:
+    created_key("soon", "--expires-in", "2d")
+    created_key("forever", "--workspace", "ws_two")
+    created_key("later", "--expires-in", "60d", "--workspace", "ws_three")
+
+    run = cli(
+        "audit",
+        "--workspace",
+        "ws_cli",
+        "--workspace",
+        "ws_two",
+        "--workspace",
+        "ws_three",
+        "--expiring-within",
+        "7d",
+        "--no-expiry",
+    )
+
+    assert run.code == 3
+    rows = [line.split("  ") for line in run.out.splitlines()]
+    assert run.out.splitlines()[0].split() == ["WORKSPACE", "ID", "NAME", "PREFIX", "FINDINGS"]
+    found = {(row[0], [c for c in row if c][2]) for row in rows[1:]}
+    assert found == {("ws_cli", "soon"), ("ws_two", "forever")}
+    assert "expires in 1 day" in run.out or "expires in 2 days" in run.out
+    assert "never expires" in run.out
+    assert run.err == "api-keys: 2 finding(s) in 3 workspaces\n"
+
+    as_json = json.loads(cli("audit", "--workspace", "ws_two", "--no-expiry", "--json").out)
+    assert [(f["workspace_id"], f["name"], f["reasons"]) for f in as_json] == [
+        ("ws_two", "forever", ["never expires"])
+    ]
+
+
+def test_audit_uses_one_connection_pool(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[httpx.AsyncClient] = []
+    original = httpx.AsyncClient.__init__
+
+    def counting(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        pools.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", counting)
+    run = cli(
+        "audit",
+        "--workspace",
+        "ws_cli",
+        "--workspace",
+        "ws_two",
+        "--workspace",
+        "ws_three",
+        "--idle-for",
+        "1d",
+    )
+    assert run.code == 0
+    assert len(pools) == 1
+
+
+def test_audit_reports_an_unreachable_workspace_and_exits_1(served: FakeApiKeys) -> None:
+    run = cli("audit", "--workspace", "ws_cli", "--workspace", "ws_not_mine", "--no-expiry")
+    assert run.code == 1
+    assert "workspace ws_not_mine: GET" in run.err
+    assert "not a member of this workspace" in run.err
+
+
+# -- identify ----------------------------------------------------------------------------------
+
+
+def test_identify_reads_the_secret_from_stdin(served: FakeApiKeys) -> None:
+    leaked = created_key("leaked")
+    created_key("other")
+
+    run = cli("identify", stdin=leaked["raw_key"] + "\n")
+
+    assert run.code == 0
+    assert run.out.startswith(f"The secret belongs to API key {leaked['id']} ('leaked', prefix")
+    assert leaked["raw_key"] not in run.out + run.err
+    shown = json.loads(cli("identify", "--json", stdin=leaked["raw_key"]).out)
+    assert (shown["id"], shown["status"], shown["revoked_now"]) == (leaked["id"], "active", False)
+
+
+def test_identify_revoke(served: FakeApiKeys) -> None:
+    leaked = created_key("leaked")
+    run = cli("identify", "--revoke", stdin=leaked["raw_key"])
+    assert run.code == 0
+    assert f"Revoked API key {leaked['id']}." in run.out
+    again = cli("identify", "--revoke", stdin=leaked["raw_key"])
+    assert "It was already revoked." in again.out
+
+
+def test_identify_of_an_unknown_secret_exits_1(served: FakeApiKeys) -> None:
+    created_key("mine")
+    run = cli("identify", stdin="ak_nothing_of_mine\n")
+    assert run.code == 1
+    assert run.err == (
+        "api-keys: no key in workspace ws_cli has this secret's prefix (compared here: the"
+        " secret was not sent)\n"
+    )
+    assert "ak_nothing" not in run.err
+
+
+def test_identify_with_nothing_on_stdin_is_a_usage_error(served: FakeApiKeys) -> None:
+    run = cli("identify", stdin="\n\n")
+    assert run.code == 2
+    assert "no secret on stdin" in run.err

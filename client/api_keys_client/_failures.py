@@ -98,8 +98,7 @@ def ambiguous_create_note(key_name: str, since: datetime.datetime) -> str:
     return (
         f"; the key may have been created anyway: look for a key named"
         f" {escape_controls(repr(key_name))} created since"
-        f" {since.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC (api_keys.list())"
-        " before creating it again"
+        f" {since.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC before creating it again"
     )
 
 
