@@ -1,10 +1,10 @@
-"""Audit keys unused for N days across several workspaces, concurrently.
+"""Audit keys across several workspaces, concurrently, with the library's audit rules.
 
-    python examples/audit_keys.py --days 30 ws_1 ws_2 ws_3
+    python examples/audit_keys.py --idle-days 30 --expiring-days 14 ws_1 ws_2 ws_3
 
 Configuration comes from API_KEYS_BASE_URL and API_KEYS_TOKEN (the workspaces are arguments).
-Prints one line per active key that has not been used for --days days (never-used keys count
-from their creation), and exits 1 if there is any, so it can gate a CI job.
+Prints one line per active key that matches a rule and exits 1 if there is any, so it can gate a
+CI job. (`api-keys audit` does the same from a shell.)
 """
 
 from __future__ import annotations
@@ -14,73 +14,56 @@ import asyncio
 import datetime
 import sys
 
-import attrs
-
-from api_keys_client import ApiKey, ApiKeysError, AsyncApiKeysClient
-
-
-@attrs.frozen
-class StaleKey:
-    workspace_id: str
-    key: ApiKey
-    idle_days: int
-
-
-def _is_active(key: ApiKey, now: datetime.datetime) -> bool:
-    if isinstance(key.revoked_at, datetime.datetime):
-        return False
-    return not (isinstance(key.expires_at, datetime.datetime) and key.expires_at <= now)
-
-
-def stale_keys(
-    workspace_id: str, keys: list[ApiKey], *, days: int, now: datetime.datetime
-) -> list[StaleKey]:
-    """The active keys of one workspace idle for at least `days` days."""
-    found = []
-    for key in keys:
-        if not _is_active(key, now):
-            continue
-        used = key.last_used_at
-        last_seen = used if isinstance(used, datetime.datetime) else key.created_at
-        idle = now - last_seen
-        if idle >= datetime.timedelta(days=days):
-            found.append(StaleKey(workspace_id=workspace_id, key=key, idle_days=idle.days))
-    return found
+from api_keys_client import ApiKeysError, AsyncApiKeysClient, AuditFinding, audit_keys
 
 
 async def audit(
     client: AsyncApiKeysClient,
     workspaces: list[str],
     *,
-    days: int,
+    idle_days: int | None = None,
+    expiring_days: int | None = None,
     now: datetime.datetime | None = None,
-) -> list[StaleKey]:
-    """List every workspace at once (one connection pool), then keep the stale keys."""
-    now = now or datetime.datetime.now(datetime.UTC)
+) -> list[AuditFinding]:
+    """List every workspace at once (one connection pool), then apply the rules to each."""
     listings = await asyncio.gather(
         *(client.with_workspace(ws).api_keys.list() for ws in workspaces)
     )
     return [
-        stale
+        finding
         for workspace_id, keys in zip(workspaces, listings, strict=True)
-        for stale in stale_keys(workspace_id, keys, days=days, now=now)
+        for finding in audit_keys(
+            keys,
+            idle_for=None if idle_days is None else datetime.timedelta(days=idle_days),
+            expiring_within=None
+            if expiring_days is None
+            else datetime.timedelta(days=expiring_days),
+            at=now,
+            workspace_id=workspace_id,
+        )
     ]
 
 
 async def _main(args: argparse.Namespace) -> int:
     async with AsyncApiKeysClient(workspace_id=args.workspaces[0]) as client:
-        stale = await audit(client, args.workspaces, days=args.days)
-    for item in stale:
-        print(f"{item.workspace_id}\t{item.key.id}\t{item.key.name}\tidle {item.idle_days} days")
-    print(f"{len(stale)} stale key(s) in {len(args.workspaces)} workspace(s)", file=sys.stderr)
-    return 1 if stale else 0
+        findings = await audit(
+            client, args.workspaces, idle_days=args.idle_days, expiring_days=args.expiring_days
+        )
+    for finding in findings:
+        reasons = "; ".join(finding.reasons)
+        print(f"{finding.workspace_id}\t{finding.key.id}\t{finding.key.name}\t{reasons}")
+    print(f"{len(findings)} finding(s) in {len(args.workspaces)} workspace(s)", file=sys.stderr)
+    return 1 if findings else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Audit keys unused for N days.")
+    parser = argparse.ArgumentParser(description="Audit API keys across workspaces.")
     parser.add_argument("workspaces", nargs="+", metavar="WORKSPACE")
-    parser.add_argument("--days", type=int, default=30, help="idle days that make a key stale")
+    parser.add_argument("--idle-days", type=int, help="keys unused for this many days")
+    parser.add_argument("--expiring-days", type=int, help="keys that expire within this many days")
     args = parser.parse_args(argv)
+    if args.idle_days is None and args.expiring_days is None:
+        parser.error("choose --idle-days, --expiring-days or both")
     try:
         return asyncio.run(_main(args))
     except ApiKeysError as exc:

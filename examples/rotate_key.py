@@ -1,53 +1,73 @@
-"""Rotate an API key: create its replacement, then revoke the old one.
+"""Rotate an API key without downtime, storing the new secret in a file before the old key dies.
 
-    python examples/rotate_key.py OLD_KEY_ID NEW_NAME [--days 90]
+    python examples/rotate_key.py OLD_KEY_ID SECRET_FILE [--name NEW_NAME] [--days 90]
 
 Configuration comes from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_KEYS_WORKSPACE_ID. The new raw
-key is printed once, on stdout; everything else goes to stderr.
+key goes to SECRET_FILE (created with mode 0600; an existing file is refused), never to the
+terminal; progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 
-from api_keys_client import ApiKeyCreated, ApiKeysClient, ApiKeysError, BadRequestError
+from api_keys_client import ApiKeyCreated, ApiKeysClient, ApiKeysError, RotationError
+
+
+def store_secret(path: str, created: ApiKeyCreated) -> None:
+    """Write the secret where it belongs before the old key is revoked: if this fails, the
+    rotation stops and the old key keeps working."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(created.raw_key + "\n")
 
 
 def rotate(
-    client: ApiKeysClient, old_key_id: str, new_name: str, *, days: int = 90
+    client: ApiKeysClient,
+    old_key_id: str,
+    secret_file: str,
+    *,
+    name: str | None = None,
+    days: int | None = None,
 ) -> ApiKeyCreated:
-    """Create the replacement first, so there is never a moment without a working key; then
-    revoke the old one. A 400 on revoke means it is already gone, which is what we wanted."""
-    expires_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days)
-    created = client.api_keys.create(name=new_name, expires_at=expires_at)
-    try:
-        client.api_keys.revoke(old_key_id)
-    except BadRequestError as exc:
-        print(f"old key {old_key_id} was not revoked: {exc.error}", file=sys.stderr)
-    return created
+    """The library does the order (find the old key, create, store, revoke) and refuses an
+    unknown or revoked key before creating anything. Without `days`, the new key gets the old
+    key's lifetime, counted from now."""
+    return client.api_keys.rotate(
+        old_key_id,
+        name=name,
+        expires_in=None if days is None else datetime.timedelta(days=days),
+        on_created=lambda created: store_secret(secret_file, created),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Rotate an API key.")
     parser.add_argument("old_key_id")
-    parser.add_argument("new_name")
-    parser.add_argument(
-        "--days", type=int, default=90, help="lifetime of the new key (default: 90)"
-    )
+    parser.add_argument("secret_file", help="where the new raw key goes (a new file)")
+    parser.add_argument("--name", help="the new key's name (default: the old key's)")
+    parser.add_argument("--days", type=int, help="lifetime of the new key (default: the old one's)")
     args = parser.parse_args(argv)
     try:
         with ApiKeysClient() as client:
-            created = rotate(client, args.old_key_id, args.new_name, days=args.days)
+            created = rotate(
+                client, args.old_key_id, args.secret_file, name=args.name, days=args.days
+            )
+    except RotationError as exc:
+        # The new key exists and works; its secret is in the file unless storing it failed.
+        print(f"rotation incomplete: {exc}", file=sys.stderr)
+        return 1
     except ApiKeysError as exc:
-        print(f"rotation failed: {exc}", file=sys.stderr)
+        print(f"rotation failed, nothing changed: {exc}", file=sys.stderr)
         return 1
     print(
-        f"created {created.id} ({created.key_prefix}...), revoked {args.old_key_id}",
+        f"created {created.id} ({created.key_prefix}...), secret in {args.secret_file};"
+        f" revoked {args.old_key_id}",
         file=sys.stderr,
     )
-    print(created.raw_key)
     return 0
 
 

@@ -21,70 +21,79 @@ import audit_keys  # noqa: E402 - examples are scripts, importable once their fo
 import rotate_key  # noqa: E402
 
 
-def test_rotate_creates_then_revokes(fake_api_keys_client: sdk.ApiKeysClient) -> None:
-    old = fake_api_keys_client.api_keys.create(name="old")
+def test_rotate_stores_the_secret_then_revokes(
+    fake_api_keys_client: sdk.ApiKeysClient, tmp_path: Path
+) -> None:
+    old = fake_api_keys_client.api_keys.create(name="old", expires_in=datetime.timedelta(days=30))
+    secret_file = tmp_path / "new.key"
 
-    new = rotate_key.rotate(fake_api_keys_client, old.id, "new", days=7)
+    new = rotate_key.rotate(fake_api_keys_client, old.id, str(secret_file), name="new", days=7)
 
     keys = {k.id: k for k in fake_api_keys_client.api_keys.list()}
-    assert keys[old.id].revoked_at is not None
-    assert keys[new.id].revoked_at is None
+    assert sdk.key_status(keys[old.id]) == "revoked"
+    assert sdk.key_status(keys[new.id]) == "active"
+    assert secret_file.read_text() == new.raw_key + "\n"
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
     assert isinstance(keys[new.id].expires_at, datetime.datetime)
 
 
-def test_rotate_survives_an_already_revoked_key(
-    fake_api_keys_client: sdk.ApiKeysClient, capsys: pytest.CaptureFixture[str]
+def test_rotate_that_cannot_store_the_secret_keeps_the_old_key(
+    fake_api_keys_client: sdk.ApiKeysClient, tmp_path: Path
 ) -> None:
-    new = rotate_key.rotate(fake_api_keys_client, "gone", "new")
-    assert new.name == "new"
-    assert "was not revoked: api key not found" in capsys.readouterr().err
+    old = fake_api_keys_client.api_keys.create(name="old")
+    taken = tmp_path / "taken.key"
+    taken.write_text("someone else's")
+
+    with pytest.raises(sdk.RotationError) as caught:
+        rotate_key.rotate(fake_api_keys_client, old.id, str(taken))
+
+    keys = {k.id: k for k in fake_api_keys_client.api_keys.list()}
+    assert sdk.key_status(keys[old.id]) == "active"
+    assert caught.value.created.raw_key  # the new secret is still at hand
+    assert taken.read_text() == "someone else's"
 
 
-def test_audit_finds_stale_keys_across_workspaces() -> None:
+def test_rotate_refuses_an_unknown_key(
+    fake_api_keys_client: sdk.ApiKeysClient, tmp_path: Path
+) -> None:
+    with pytest.raises(sdk.InvalidArgumentError, match="nothing was created"):
+        rotate_key.rotate(fake_api_keys_client, "gone", str(tmp_path / "k"))
+    assert fake_api_keys_client.api_keys.list() == []
+    assert not (tmp_path / "k").exists()
+
+
+def test_audit_finds_idle_keys_across_workspaces() -> None:
     fake = FakeApiKeys()
     token = fake.add_user(workspaces=["ws_a", "ws_b", "ws_c"])
     start = datetime.datetime.now(datetime.UTC)
 
-    async def scenario() -> list[audit_keys.StaleKey]:
+    async def scenario() -> list[sdk.AuditFinding]:
         async with fake.async_client(token=token, workspace_id="ws_a") as client:
-            stale = await client.api_keys.create(name="stale")
+            await client.api_keys.create(name="stale")
             await client.with_workspace("ws_b").api_keys.create(name="stale too")
             revoked = await client.api_keys.create(name="revoked")
             await client.api_keys.revoke(revoked.id)
             used = await client.with_workspace("ws_c").api_keys.create(name="used")
             async with fake.async_client(token=used.raw_key, workspace_id="ws_c") as as_key:
                 await as_key.api_keys.list()
-            assert stale.id
             return await audit_keys.audit(
-                client, ["ws_a", "ws_b", "ws_c"], days=10, now=start + datetime.timedelta(days=11)
+                client,
+                ["ws_a", "ws_b", "ws_c"],
+                idle_days=10,
+                now=start + datetime.timedelta(days=11),
             )
 
     found = asyncio.run(scenario())
-    # Everything was created just after `start`, 11 days before `now`: 10 whole idle days each.
-    assert sorted((s.workspace_id, s.key.name, s.idle_days) for s in found) == [
-        ("ws_a", "stale", 10),
-        ("ws_b", "stale too", 10),
-        ("ws_c", "used", 10),
+    # Everything was created (or used) just after `start`, 11 days before `now`.
+    assert sorted((f.workspace_id, f.key.name, f.reasons[0]) for f in found) == [
+        ("ws_a", "stale", "idle for 10 days"),
+        ("ws_b", "stale too", "idle for 10 days"),
+        ("ws_c", "used", "idle for 10 days"),
     ]
 
 
-def test_audit_counts_from_last_use() -> None:
-    now = datetime.datetime(2030, 1, 31, tzinfo=datetime.UTC)
-    created = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
-    recent = sdk.ApiKey(
-        id="k",
-        name="n",
-        key_prefix="p",
-        created_at=created,
-        last_used_at=now - datetime.timedelta(days=2),
-    )
-    never = sdk.ApiKey(id="k2", name="n2", key_prefix="p", created_at=created, last_used_at=None)
-    found = audit_keys.stale_keys("ws", [recent, never], days=10, now=now)
-    assert [(s.key.id, s.idle_days) for s in found] == [("k2", 30)]
-
-
 def test_examples_run_as_scripts_over_http(
-    fake_api_keys: FakeApiKeys, fake_api_keys_url: str
+    fake_api_keys: FakeApiKeys, fake_api_keys_url: str, tmp_path: Path
 ) -> None:
     token = fake_api_keys.add_user(workspaces=["ws_x", "ws_y"])
     env = {
@@ -96,8 +105,16 @@ def test_examples_run_as_scripts_over_http(
     with fake_api_keys.client(token=token, workspace_id="ws_x") as client:
         old = client.api_keys.create(name="old")
 
+    secret_file = tmp_path / "rotated.key"
     rotated = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "rotate_key.py"), old.id, "new"],
+        [
+            sys.executable,
+            str(ROOT / "examples" / "rotate_key.py"),
+            old.id,
+            str(secret_file),
+            "--name",
+            "new",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -105,16 +122,24 @@ def test_examples_run_as_scripts_over_http(
         check=False,
     )
     assert rotated.returncode == 0, rotated.stderr
-    assert rotated.stdout.strip().startswith("ak_")
+    assert rotated.stdout == ""  # the secret never touches the terminal
+    assert secret_file.read_text().startswith("ak_")
 
     audited = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "audit_keys.py"), "--days", "0", "ws_x", "ws_y"],
+        [
+            sys.executable,
+            str(ROOT / "examples" / "audit_keys.py"),
+            "--idle-days",
+            "0",
+            "ws_x",
+            "ws_y",
+        ],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert audited.returncode == 1  # the new key is "stale" at 0 days
-    assert "\tnew\t" in audited.stdout
-    assert "1 stale key(s) in 2 workspace(s)" in audited.stderr
+    assert audited.returncode == 1  # the new key is "idle" at 0 days
+    assert "\tnew\tidle for " in audited.stdout
+    assert "1 finding(s) in 2 workspace(s)" in audited.stderr

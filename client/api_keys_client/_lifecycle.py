@@ -40,11 +40,17 @@ def key_status(key: ApiKey, *, at: datetime.datetime | None = None) -> KeyStatus
     return "active"
 
 
-def _duration(value: datetime.timedelta | None, what: str) -> datetime.timedelta | None:
+def _duration(
+    value: datetime.timedelta | None, what: str, *, zero: bool = False
+) -> datetime.timedelta | None:
+    """A timedelta above zero (or at least zero when `zero`), or InvalidArgumentError."""
     if value is None:
         return None
-    if not isinstance(value, datetime.timedelta) or value <= datetime.timedelta(0):
-        raise InvalidArgumentError(f"{what} must be a positive timedelta")
+    wanted = "a timedelta >= 0" if zero else "a positive timedelta"
+    if not isinstance(value, datetime.timedelta) or value < datetime.timedelta(0):
+        raise InvalidArgumentError(f"{what} must be {wanted}")
+    if not value and not zero:
+        raise InvalidArgumentError(f"{what} must be {wanted}")
     return value
 
 
@@ -99,8 +105,8 @@ def audit_keys(
     `workspace_id` labels the findings (the listing's own workspace_id field is optional).
     """
     now = _instant(at)
-    within = _duration(expiring_within, "expiring_within")
-    idle = _duration(idle_for, "idle_for")
+    within = _duration(expiring_within, "expiring_within", zero=True)
+    idle = _duration(idle_for, "idle_for", zero=True)
     if within is None and idle is None and not no_expiry:
         raise InvalidArgumentError(
             "choose at least one rule: expiring_within, idle_for or no_expiry"

@@ -152,11 +152,17 @@ class FakeApiKeys:
 
     # -- setting up -------------------------------------------------------------------------
 
-    def add_user(self, *, workspaces: Iterable[str]) -> str:
-        """Register a user who belongs to these workspaces; returns their bearer token."""
+    def add_user(self, *, workspaces: Iterable[str], token: str | None = None) -> str:
+        """Register a user who belongs to these workspaces; returns their bearer token (a new
+        random one, or `token` when given, for tests that need a fixed one)."""
         members = frozenset(workspaces)
-        token = "tok_" + secrets.token_urlsafe(24)
+        if token is None:
+            token = "tok_" + secrets.token_urlsafe(24)
+        elif not isinstance(token, str) or not token:
+            raise ValueError("token must be a non-empty str")
         with self._lock:
+            if _hash(token) in self._users_by_token_hash:
+                raise ValueError("that token belongs to another user already")
             user = _User(id=f"user_{next(self._ids)}", workspaces=members)
             self._users_by_token_hash[_hash(token)] = user
         return token
