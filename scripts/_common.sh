@@ -40,3 +40,20 @@ find_python() {
 env_dir_for() {
   if [[ "$1" == "$DEFAULT_PYTHON" ]]; then echo "$PWD/.venv"; else echo "$PWD/.venvs/$1"; fi
 }
+
+# Install the Debian packages the tests drive from outside (a real terminal; later a browser)
+# when their command is missing. Usage: ensure_debian_tools COMMAND:PACKAGE ...
+ensure_debian_tools() {
+  local wanted=() pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || wanted+=("${pair#*:}")
+  done
+  [[ ${#wanted[@]} -eq 0 ]] && return 0
+  if ! command -v apt-get >/dev/null 2>&1 || [[ $(id -u) -ne 0 ]]; then
+    echo "bootstrap: the tests need ${wanted[*]}; install them (apt-get install ${wanted[*]})" >&2
+    return 1
+  fi
+  echo "bootstrap: installing ${wanted[*]} from Debian's packages" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${wanted[@]}" >&2
+}
