@@ -70,6 +70,10 @@ class Driver:
             return value
         return self._loop.run_until_complete(value)
 
+    def run(self, value: Any) -> Any:
+        """The value of a sync call, or of an async one awaited on the driver's loop."""
+        return self._run(value)
+
     def client(self, **kwargs: Any) -> ApiKeysClient | AsyncApiKeysClient:
         kwargs.setdefault("base_url", BASE_URL)
         kwargs.setdefault("token", TOKEN)

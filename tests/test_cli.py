@@ -432,10 +432,10 @@ def test_ctrl_c_during_a_create_says_the_key_may_exist(
 
     original = client_module.ApiKeysClient._send
 
-    def interrupted(self: Any, request: httpx.Request) -> httpx.Response:
+    def interrupted(self: Any, request: httpx.Request, ends: float) -> httpx.Response:
         if request.method == "POST":
             raise KeyboardInterrupt
-        return original(self, request)
+        return original(self, request, ends)
 
     monkeypatch.setattr(client_module.ApiKeysClient, "_send", interrupted)
     run = cli("create", "interrupted")
@@ -585,9 +585,9 @@ def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(
 
     original = resources.ApiKeys.revoke
 
-    def failing_revoke(self: Any, key_id: str) -> None:
+    def failing_revoke(self: Any, key_id: str, **options: Any) -> None:
         served.fail_next(3, status=503, retry_after=0)
-        original(self, key_id)
+        original(self, key_id, **options)
 
     monkeypatch.setattr(resources.ApiKeys, "revoke", failing_revoke)
     run = cli("rotate", old["id"])

@@ -16,7 +16,7 @@ import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 
 MODES = ["in-process", "http"]
-CLIENT_OPTIONS = ("timeout", "max_retries", "headers")
+CLIENT_OPTIONS = ("timeout", "max_retries", "headers", "total_timeout", "retry_budget")
 FLAVOURS = ["sync", "async"]
 
 
@@ -42,7 +42,9 @@ class Harness:
             client = client_class(
                 base_url=self.base_url, token=self.token, workspace_id="ws_1", **options
             )
-        method = getattr(client.api_keys, operation)
+        method: Any = client.api_keys
+        for name in operation.split("."):  # "list", or "with_raw_response.list"
+            method = getattr(method, name)
         if self.loop is None:
             with client:
                 return method(*args, **arguments)

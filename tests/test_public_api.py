@@ -47,6 +47,8 @@ PUBLIC_NAMES = {
     "key_status",
     "AuditFinding",
     "audit_keys",
+    "APIResponse",
+    "RetryBudget",
 }
 
 TREE = {

@@ -250,3 +250,39 @@ def test_backoff_never_overflows(retry_number: int) -> None:
     assert 0 < delay <= _retry.MAX_DELAY
     if retry_number >= 5:
         assert delay >= _retry.MAX_DELAY * 0.75
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after-ms": "1500"}, 1.5),
+        ({"retry-after-ms": "250", "retry-after": "30"}, 0.25),  # milliseconds win
+        ({"retry-after-ms": "soon", "retry-after": "3"}, 3.0),  # unreadable: the other one
+        ({"retry-after-ms": "nan", "retry-after": "2"}, 2.0),
+        ({"retry-after-ms": "-5"}, 0.0),
+        ({"retry-after-ms": " 40 "}, 0.04),
+        ({"retry-after": "7"}, 7.0),
+        ({}, None),
+    ],
+)
+def test_retry_after_ms_comes_first(headers: dict[str, str], seconds: float | None) -> None:
+    assert _retry.retry_after(httpx.Headers(headers)) == seconds
+
+
+def test_retry_after_ms_is_honoured_with_the_same_cap(
+    api: Driver, mock_api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    route = mock_api.get("/api-keys")
+    route.side_effect = [
+        httpx.Response(503, headers={"retry-after-ms": "1250", "Retry-After": "9"}),
+        httpx.Response(200, json=[]),
+    ]
+    api.list()
+    assert sleeps == [1.25]
+
+    route.side_effect = None
+    route.respond(429, headers={"retry-after-ms": "61000"})
+    with pytest.raises(sdk.RateLimitError) as caught:
+        api.list()
+    assert "asked to retry after 61 s, longer than the 60 s this client waits" in str(caught.value)
+    assert sleeps == [1.25]

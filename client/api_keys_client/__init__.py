@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest, ErrorResponse
     from ._generated.types import UNSET, Unset
     from ._lifecycle import AuditFinding, KeyStatus, audit_keys, key_status
+    from ._response import APIResponse
+    from ._retry_budget import RetryBudget
     from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 # Where each public name that is not defined here lives. They are imported on first use (PEP 562),
@@ -79,6 +81,8 @@ _LAZY_NAMES = {
     "KeyStatus": "._lifecycle",
     "audit_keys": "._lifecycle",
     "key_status": "._lifecycle",
+    "APIResponse": "._response",
+    "RetryBudget": "._retry_budget",
 }
 
 if not TYPE_CHECKING:
@@ -269,6 +273,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "UNSET",
     "APIConnectionError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -290,6 +295,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RetryBudget",
     "RotationError",
     "UnprocessableEntityError",
     "Unset",

@@ -1,18 +1,25 @@
-"""One call's way through its attempts, shared by the sync and async clients: the deadline of
-each attempt, the log line after it, and what follows a failure (a wait, then another attempt, or
-the exception that ends the call). Sending itself is the clients' job."""
+"""One call's way through its attempts, shared by the sync and async clients: the timeouts of
+each attempt under the call's deadline, the log line after it, and what follows a failure (a
+wait, then another attempt, if the deadline and the retry budget allow; or the exception that
+ends the call). Sending itself is the clients' job."""
 
 from __future__ import annotations
 
 import datetime
 import logging
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from ._failures import ambiguous_create_note, status_error, transport_error, without_credentials
+from ._deadlines import attempt_deadline, within
+from ._failures import (
+    ambiguous_create_note,
+    out_of_time,
+    status_error,
+    transport_error,
+    without_credentials,
+)
 from ._logs import logger
 from ._retry import delay_after_exception, delay_after_response, never_sent, retry_after_too_long
 from ._text import escape_controls
@@ -22,41 +29,6 @@ if TYPE_CHECKING:
     from ._settings import Settings
 
 T = TypeVar("T")
-
-TOO_SLOW = "the response body took longer than the timeout"
-
-
-def attempt_deadline(timeout: httpx.Timeout) -> float:
-    """When one attempt must be over. httpx's read timeout bounds each read, so a server that
-    trickles its body would never trip it: the whole response must come within `read` seconds
-    (after `connect` for the connection)."""
-    budget = (timeout.connect or 0.0) + (timeout.read if timeout.read is not None else float("inf"))
-    return time.monotonic() + budget
-
-
-class DeadlineStream(httpx.SyncByteStream):
-    """A sync response body that raises ReadTimeout once the attempt's deadline has passed."""
-
-    def __init__(
-        self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
-    ) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = iter(self._stream)
-        try:
-            for chunk in chunks:
-                if time.monotonic() > self._deadline:
-                    raise httpx.ReadTimeout(TOO_SLOW, request=self._request)
-                yield chunk
-        finally:
-            # Close the inner generator now, not whenever it is collected.
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 class RetryIn(NamedTuple):
@@ -69,22 +41,52 @@ def _headers_for_log(message: httpx.Request | httpx.Response) -> str:
     return escape_controls(", ".join(f"{name}: {value}" for name, value in message.headers.items()))
 
 
-class CallState(Generic[T]):
-    """One call: its request, the settings it runs with, and how far it has got."""
+class _Verdict(NamedTuple):
+    """A retry the call can afford (`delay`), or None and why not (`late`: the deadline)."""
 
-    __slots__ = ("attempt", "began", "call", "request", "settings", "started")
+    delay: float | None
+    refusal: str = ""
+    late: bool = False
+
+
+class CallState(Generic[T]):
+    """One call: its request, the settings it runs with, and how far it has got: attempts made,
+    the deadline of the whole call, and the retry tokens it has spent."""
+
+    __slots__ = (
+        "attempt",
+        "began",
+        "call",
+        "deadline",
+        "request",
+        "settings",
+        "since",
+        "spent",
+        "started",
+    )
 
     def __init__(self, call: Call[T], settings: Settings, request: httpx.Request) -> None:
         self.call = call
         self.settings = settings
         self.request = request
         self.attempt = 0
+        self.spent = 0  # retry tokens taken from the budget
         self.began = time.time()  # wall clock: "created since" for an ambiguous create
-        self.started = 0.0  # monotonic: when the current attempt started
+        self.since = self.started = time.monotonic()  # the call's start; the attempt's start
+        total = settings.total_timeout
+        self.deadline = None if total is None else self.since + total
 
-    def next_attempt(self) -> None:
+    def next_attempt(self) -> float:
+        """Start an attempt; returns when it must be over. Under a call deadline, the attempt's
+        timeouts are cut to the time that is left."""
         self.attempt += 1
         self.started = time.monotonic()
+        timeout = self.settings.timeout
+        if self.deadline is not None:
+            timeout = within(timeout, max(self.deadline - self.started, 0.001))
+            self.request.extensions["timeout"] = timeout.as_dict()
+            return min(attempt_deadline(timeout), self.deadline)
+        return attempt_deadline(timeout)
 
     def _log(self, outcome: str, response: httpx.Response | None) -> None:
         if logger.isEnabledFor(logging.INFO):
@@ -113,14 +115,48 @@ class CallState(Generic[T]):
         since = datetime.datetime.fromtimestamp(self.began, datetime.UTC)
         return ambiguous_create_note(self.call.key_name, since)
 
+    def _afford(self, delay: float, *, after_timeout: bool) -> _Verdict:
+        """Whether the call can pay for a retry after `delay` seconds: its deadline must leave
+        time for it, and the retry budget must have the tokens."""
+        if self.deadline is not None:
+            total = self.settings.total_timeout
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                return _Verdict(
+                    None, f"; the call's deadline (total_timeout {total:g} s) passed", True
+                )
+            if delay >= left:
+                return _Verdict(
+                    None,
+                    f"; not retried: waiting {delay:.2f} s for the next attempt would pass the"
+                    f" call's deadline (total_timeout {total:g} s, {left:.2f} s left)",
+                    True,
+                )
+        budget = self.settings.retry_budget
+        if budget is not None:
+            cost = budget.try_acquire(after_timeout=after_timeout)
+            if cost is None:
+                return _Verdict(
+                    None,
+                    f"; not retried: the retry budget is spent ({budget.available} of"
+                    f" {budget.capacity} tokens left: the service keeps failing, and the budget"
+                    " refills as calls succeed)",
+                )
+            self.spent += cost
+        return _Verdict(delay)
+
     def after_exception(self, exc: Exception) -> float:
         """The wait before the next attempt after `exc`, or raise the exception for it."""
         self._log(type(exc).__name__, None)
         delay = None
+        refusal, late = "", False
         if self.attempt <= self.settings.max_retries and isinstance(exc, httpx.RequestError):
             delay = delay_after_exception(
                 exc, idempotent=self.call.idempotent, retry_number=self.attempt
             )
+            if delay is not None:
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                delay, refusal, late = self._afford(delay, after_timeout=timed_out)
         if delay is None:
             sent = not (isinstance(exc, httpx.RequestError) and never_sent(exc))
             error = transport_error(
@@ -129,23 +165,34 @@ class CallState(Generic[T]):
                 request=self.request,
                 attempts=self.attempt,
                 sent=sent,
-                ambiguous_note=self._ambiguous_note() if sent else "",
+                notes=refusal + (self._ambiguous_note() if sent else ""),
+                out_of_time=late or self._out_of_time(),
             )
             raise error from exc
         logger.info("retrying %s in %.2f s after %s", self.call.name, delay, type(exc).__name__)
         return delay
 
-    def after_response(self, response: httpx.Response) -> T | RetryIn:
-        """The parsed result, or the wait before the next attempt; raises a final error."""
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def after_response(self, response: httpx.Response) -> httpx.Response | RetryIn:
+        """The response of a success, or the wait before the next attempt; raises a final
+        error."""
         self._log(str(response.status_code), response)
         if response.is_success:
-            return self.call.parse(response)
+            budget = self.settings.retry_budget
+            if budget is not None:
+                budget.record_success(self.spent)
+            return response
         delay = None
+        refusal, late = "", False
         may_retry = self.attempt <= self.settings.max_retries
         if may_retry:
             delay = delay_after_response(
                 response, idempotent=self.call.idempotent, retry_number=self.attempt
             )
+            if delay is not None:
+                delay, refusal, late = self._afford(delay, after_timeout=False)
         if delay is None:
             status = response.status_code
             refused = (
@@ -153,13 +200,17 @@ class CallState(Generic[T]):
                 if may_retry
                 else None
             )
-            raise status_error(
+            ambiguous = self._ambiguous_note() if status >= 500 or status == 408 else ""
+            error = status_error(
                 response,
                 self.settings,
                 attempts=self.attempt,
                 retry_after_refused=refused,
-                ambiguous_note=self._ambiguous_note() if status >= 500 or status == 408 else "",
+                notes=refusal + ambiguous,
             )
+            if late:
+                raise out_of_time(error, self.settings) from error
+            raise error
         logger.info(
             "retrying %s in %.2f s after HTTP %d", self.call.name, delay, response.status_code
         )

@@ -3,6 +3,7 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import time
 import warnings
@@ -13,10 +14,19 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 
 from . import ApiKeysError, InsecureTransportWarning
-from ._attempts import TOO_SLOW, CallState, DeadlineStream, RetryIn, attempt_deadline
+from ._attempts import CallState, RetryIn
+from ._deadlines import TOO_SLOW, DeadlineStream
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
-from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings
+from ._response import APIResponse
+from ._retry_budget import RetryBudget
+from ._settings import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    RequestOptions,
+    Settings,
+    merge_headers,
+)
 
 # Indirections the tests replace to record waits instead of sleeping.
 _sleep = time.sleep
@@ -132,10 +142,19 @@ class _ClientBase(Generic[HttpClientT]):
         return self._derive(self._settings.with_workspace(workspace_id))
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
     ) -> Self:
-        """The same client (same connection pool) with other per-call options."""
-        return self._derive(self._settings.with_options(timeout=timeout, max_retries=max_retries))
+        """The same client (same connection pool and retry budget) with other options for every
+        call it makes; None keeps this client's."""
+        return self._derive(
+            self._settings.with_options(
+                timeout=timeout, max_retries=max_retries, total_timeout=total_timeout
+            )
+        )
 
     @property
     def base_url(self) -> httpx.URL:
@@ -154,16 +173,50 @@ class _ClientBase(Generic[HttpClientT]):
     def max_retries(self) -> int:
         return self._settings.max_retries
 
-    def _build_request(self, call: Call[T]) -> httpx.Request:
+    @property
+    def total_timeout(self) -> float | None:
+        """The deadline of each call, across its attempts and waits (None: none)."""
+        return self._settings.total_timeout
+
+    @property
+    def retry_budget(self) -> RetryBudget | None:
+        """The retry budget this client shares with its children (None: retries unbudgeted)."""
+        return self._settings.retry_budget
+
+    def _build_request(
+        self, call: Call[T], settings: Settings, extra_headers: tuple[tuple[str, str], ...]
+    ) -> httpx.Request:
         kwargs = call.kwargs
+        headers = kwargs["headers"]
+        if self._request_headers:
+            headers = {**self._request_headers, **headers}
+        if extra_headers:
+            # A call's own headers win over the client's, whatever their case (httpx merges a
+            # request's headers over its pool's the same way).
+            headers = merge_headers(headers, extra_headers)
         return self._http_client.build_request(
             kwargs["method"],
-            self._settings.url(kwargs["url"]),
-            headers={**self._request_headers, **kwargs["headers"]}
-            if self._request_headers
-            else kwargs["headers"],
+            settings.url(kwargs["url"]),
+            headers=headers,
             json=kwargs.get("json"),
-            timeout=self._settings.timeout,
+            timeout=settings.timeout,
+        )
+
+    def _start(self, call: Call[T], options: RequestOptions | None) -> CallState[T]:
+        if self._http_client.is_closed:
+            raise ApiKeysError("this client has been closed")
+        settings, extra_headers = (
+            (self._settings, ()) if options is None else self._settings.for_call(options)
+        )
+        return CallState(call, settings, self._build_request(call, settings, extra_headers))
+
+    @staticmethod
+    def _raw(call: Call[T], state: CallState[T], response: httpx.Response) -> APIResponse[T]:
+        return APIResponse(
+            response,
+            call.parse,
+            retries_taken=state.attempt - 1,
+            elapsed=datetime.timedelta(seconds=time.monotonic() - state.since),
         )
 
     def __repr__(self) -> str:
@@ -183,7 +236,10 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
     ```
 
     Arguments left out come from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_KEYS_WORKSPACE_ID.
-    `http_client` is a caller-built httpx.Client to send through; the caller keeps closing it.
+    `timeout` bounds each attempt, `total_timeout` each call (every attempt and every wait);
+    `retry_budget` (on by default, shared with children) stops retries from multiplying load
+    during an outage. `http_client` is a caller-built httpx.Client to send through; the caller
+    keeps closing it.
     """
 
     api_keys: ApiKeys
@@ -197,6 +253,8 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
         workspace_id: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        total_timeout: float | None = None,
+        retry_budget: RetryBudget | bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -207,6 +265,8 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
                 workspace_id=workspace_id,
                 timeout=timeout,
                 max_retries=max_retries,
+                total_timeout=total_timeout,
+                retry_budget=retry_budget,
                 headers=headers,
             ),
             http_client,
@@ -215,26 +275,23 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
     def _attach_resources(self) -> None:
         self.api_keys = ApiKeys(self)
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
-        deadline = attempt_deadline(self._settings.timeout)
+    def _send(self, request: httpx.Request, ends: float) -> httpx.Response:
         response = self._http_client.send(request, stream=True, follow_redirects=False)
         try:
             assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
-            response.stream = DeadlineStream(response.stream, deadline, request)
+            response.stream = DeadlineStream(response.stream, ends, request)
             response.read()
         finally:
             response.close()
         return response
 
-    def _request(self, call: Call[T]) -> T:
-        if self._http_client.is_closed:
-            raise ApiKeysError("this client has been closed")
-        state = CallState(call, self._settings, self._build_request(call))
+    def _exchange(self, state: CallState[T]) -> httpx.Response:
+        """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
         while True:
-            state.next_attempt()
+            ends = state.next_attempt()
             try:
-                response = self._send(state.request)
-            except Exception as exc:
+                response = self._send(state.request, ends)
+            except Exception as exc:  # every failure becomes an ApiKeysError
                 _sleep(state.after_exception(exc))
                 continue
             outcome = state.after_response(response)
@@ -242,6 +299,14 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
                 _sleep(outcome.seconds)
                 continue
             return outcome
+
+    def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
+        state = self._start(call, options)
+        return call.parse(self._exchange(state))
+
+    def _request_raw(self, call: Call[T], options: RequestOptions | None = None) -> APIResponse[T]:
+        state = self._start(call, options)
+        return self._raw(call, state, self._exchange(state))
 
     def close(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""
@@ -280,6 +345,8 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
         workspace_id: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        total_timeout: float | None = None,
+        retry_budget: RetryBudget | bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -290,6 +357,8 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
                 workspace_id=workspace_id,
                 timeout=timeout,
                 max_retries=max_retries,
+                total_timeout=total_timeout,
+                retry_budget=retry_budget,
                 headers=headers,
             ),
             http_client,
@@ -298,27 +367,25 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
     def _attach_resources(self) -> None:
         self.api_keys = AsyncApiKeys(self)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def _send(self, request: httpx.Request, ends: float) -> httpx.Response:
         # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
         # generators properly, where raising from outside would leave them unclosed.
         import asyncio  # noqa: PLC0415 - see _async_sleep
 
-        budget = attempt_deadline(self._settings.timeout) - time.monotonic()
+        budget = ends - time.monotonic()
         try:
             async with asyncio.timeout(budget if budget != float("inf") else None):
                 return await self._http_client.send(request, follow_redirects=False)
         except TimeoutError:
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
 
-    async def _request(self, call: Call[T]) -> T:
-        if self._http_client.is_closed:
-            raise ApiKeysError("this client has been closed")
-        state = CallState(call, self._settings, self._build_request(call))
+    async def _exchange(self, state: CallState[T]) -> httpx.Response:
+        """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
         while True:
-            state.next_attempt()
+            ends = state.next_attempt()
             try:
-                response = await self._send(state.request)
-            except Exception as exc:
+                response = await self._send(state.request, ends)
+            except Exception as exc:  # every failure becomes an ApiKeysError
                 await _async_sleep(state.after_exception(exc))
                 continue
             outcome = state.after_response(response)
@@ -326,6 +393,16 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
                 await _async_sleep(outcome.seconds)
                 continue
             return outcome
+
+    async def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
+        state = self._start(call, options)
+        return call.parse(await self._exchange(state))
+
+    async def _request_raw(
+        self, call: Call[T], options: RequestOptions | None = None
+    ) -> APIResponse[T]:
+        state = self._start(call, options)
+        return self._raw(call, state, await self._exchange(state))
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""

@@ -135,7 +135,7 @@ def status_error(
     *,
     attempts: int = 1,
     retry_after_refused: float | None = None,
-    ambiguous_note: str = "",
+    notes: str = "",
 ) -> APIStatusError:
     """The exception for a response whose status is not a success."""
     status = response.status_code
@@ -163,7 +163,7 @@ def status_error(
             f"; the server asked to retry after {retry_after_refused:g} s, longer than the"
             f" {MAX_RETRY_AFTER:g} s this client waits, so it was not retried"
         )
-    message += ambiguous_note
+    message += notes
     _scrub_response(response, settings)
     return error_class(
         settings.redact(message),
@@ -180,6 +180,14 @@ def _has_request(exc: httpx.RequestError) -> bool:
     return True
 
 
+def _timeouts(settings: Settings) -> str:
+    timeout = settings.timeout
+    text = f"connect {_seconds(timeout.connect)}, read {_seconds(timeout.read)}"
+    if settings.total_timeout is not None:
+        text += f", total {_seconds(settings.total_timeout)}"
+    return text
+
+
 def transport_error(
     exc: Exception,
     settings: Settings,
@@ -187,31 +195,38 @@ def transport_error(
     request: httpx.Request,
     attempts: int,
     sent: bool,
-    ambiguous_note: str = "",
-    deadline_note: str = "",
+    notes: str = "",
+    out_of_time: bool = False,
 ) -> APIConnectionError:
     """The exception for a request or response that did not make it across. Names the URL, the
-    attempts made and the timeouts; `exc` itself is scrubbed, to be chained as the cause."""
+    attempts made and the timeouts; `exc` itself is scrubbed, to be chained as the cause. A
+    timeout, or a call whose deadline ran out (`out_of_time`), is an APITimeoutError."""
     where = _where(request)
     detail = escape_controls(settings.redact(str(exc))) or "no detail"
-    timeout = settings.timeout
-    context = (
-        f" (host {settings.base_url.host}; timeouts: connect {_seconds(timeout.connect)},"
-        f" read {_seconds(timeout.read)}{deadline_note})"
-    )
+    context = f" (host {settings.base_url.host}; timeouts: {_timeouts(settings)})"
     scrub_chain(exc, settings)
-    if isinstance(exc, httpx.TimeoutException) or deadline_note:
+    if isinstance(exc, httpx.TimeoutException) or out_of_time:
         return APITimeoutError(
             f"{where} timed out after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
-            f"{context}{ambiguous_note}",
+            f"{context}{notes}",
             request=request,
             may_have_been_sent=sent,
         )
     return APIConnectionError(
         f"{where} failed after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
-        f"{context}{ambiguous_note}",
+        f"{context}{notes}",
         request=request,
         may_have_been_sent=sent,
+    )
+
+
+def out_of_time(error: APIStatusError, settings: Settings) -> APITimeoutError:
+    """A retryable status error that the call's deadline left no time to retry: the call timed
+    out, and says why; the status error is chained as its cause."""
+    return APITimeoutError(
+        f"{error.message} (timeouts: {_timeouts(settings)})",
+        request=error.response.request,
+        may_have_been_sent=True,
     )
 
 

@@ -1,4 +1,5 @@
 """When a failed attempt is tried again, and after how long. Pure functions, shared by both clients.
+Whether the call can afford it (its deadline, the retry budget) is _attempts' question.
 
 | failure                                   | list, revoke | create |
 | ----------------------------------------- | ------------ | ------ |
@@ -41,8 +42,22 @@ def backoff(retry_number: int) -> float:
     return delay * (1 - 0.25 * random.random())  # noqa: S311 - jitter, not cryptography
 
 
+def _milliseconds(value: str) -> float | None:
+    try:
+        seconds = float(value) / 1000
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
 def retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), or None."""
+    """Seconds the server asks to wait, or None: `retry-after-ms` (milliseconds) first, then
+    `Retry-After` (delta-seconds or an HTTP date). An unreadable one counts as absent."""
+    asked_ms = headers.get("retry-after-ms")
+    if asked_ms is not None:
+        seconds = _milliseconds(asked_ms.strip())
+        if seconds is not None:
+            return seconds
     value = headers.get("retry-after")
     if value is None:
         return None

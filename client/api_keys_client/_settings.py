@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import attrs
 import httpx
 
 from . import InvalidArgumentError
+from ._retry_budget import RetryBudget
 from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -188,9 +190,36 @@ def _max_retries(value: int) -> int:
     return value
 
 
+def _total_timeout(value: float | None) -> float | None:
+    """A deadline across all of a call's attempts and waits, or None for none."""
+    if value is None:
+        return None
+    return _seconds(value, "total_timeout")
+
+
+def _retry_budget(value: RetryBudget | bool) -> RetryBudget | None:
+    if value is True:
+        return RetryBudget()
+    if value is False:
+        return None
+    if not isinstance(value, RetryBudget):
+        raise InvalidArgumentError("retry_budget must be a RetryBudget, True or False")
+    return value
+
+
+class RequestOptions(NamedTuple):
+    """Options of one call, on top of its client's (None: the client's)."""
+
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+    total_timeout: float | None = None
+    extra_headers: Mapping[str, str] | None = None
+
+
 @attrs.frozen(repr=False)
 class Settings:
-    """A client's immutable settings; `with_workspace` and `with_options` copy them with changes."""
+    """A client's immutable settings; `with_workspace`, `with_options` and each call's options
+    copy them with changes. The retry budget and the URL cache are shared by every copy."""
 
     base_url: httpx.URL
     token: str
@@ -198,7 +227,9 @@ class Settings:
     timeout: httpx.Timeout
     max_retries: int
     extra_headers: tuple[tuple[str, str], ...]
-    _urls: dict[str, httpx.URL] = attrs.field(init=False, factory=dict, eq=False)
+    total_timeout: float | None = None
+    retry_budget: RetryBudget | None = attrs.field(default=None, eq=False)
+    _urls: dict[str, httpx.URL] = attrs.field(factory=dict, eq=False)
 
     @classmethod
     def resolve(
@@ -210,6 +241,8 @@ class Settings:
         timeout: float | httpx.Timeout,
         max_retries: int,
         headers: Mapping[str, str] | None,
+        total_timeout: float | None = None,
+        retry_budget: RetryBudget | bool = True,
     ) -> Settings:
         found = _settings(
             base_url=(None if base_url is None else str(base_url), ENV_BASE_URL),
@@ -223,21 +256,44 @@ class Settings:
             timeout=_timeout(timeout),
             max_retries=_max_retries(max_retries),
             extra_headers=check_headers(headers),
+            total_timeout=_total_timeout(total_timeout),
+            retry_budget=_retry_budget(retry_budget),
         )
 
     def with_workspace(self, workspace_id: str) -> Settings:
         if workspace_id == "":
             raise InvalidArgumentError("workspace_id must not be empty")
-        return attrs.evolve(self, workspace_id=check_header_value(workspace_id, "workspace_id"))
+        return attrs.evolve(
+            self, workspace_id=check_header_value(workspace_id, "workspace_id"), urls=self._urls
+        )
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None, max_retries: int | None
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
     ) -> Settings:
+        if timeout is None and max_retries is None and total_timeout is None:
+            return self
         return attrs.evolve(
             self,
             timeout=self.timeout if timeout is None else _timeout(timeout),
             max_retries=self.max_retries if max_retries is None else _max_retries(max_retries),
+            total_timeout=self.total_timeout
+            if total_timeout is None
+            else _total_timeout(total_timeout),
+            urls=self._urls,
         )
+
+    def for_call(self, options: RequestOptions) -> tuple[Settings, tuple[tuple[str, str], ...]]:
+        """The settings one call runs with, and its extra headers (checked like a client's)."""
+        settings = self.with_options(
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            total_timeout=options.total_timeout,
+        )
+        return settings, check_headers(options.extra_headers, "extra_headers")
 
     def default_headers(self) -> dict[str, str]:
         """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type.

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._client import ApiKeysClient, AsyncApiKeysClient
+    from .._retry_budget import RetryBudget
     from .._settings import Settings
 
 MAX_NAME_LENGTH = 100
@@ -215,6 +216,8 @@ class FakeApiKeys:
         workspace_id: str,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        total_timeout: float | None = None,
+        retry_budget: RetryBudget | bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> ApiKeysClient:
@@ -222,7 +225,15 @@ class FakeApiKeys:
         own options. A caller's `http_client` is used as given and stays the caller's to close."""
         from .._client import ApiKeysClient  # noqa: PLC0415 - keeps `import testing` light
 
-        settings = self._settings(token, workspace_id, timeout, max_retries, headers)
+        settings = self._settings(
+            token=token,
+            workspace_id=workspace_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            total_timeout=total_timeout,
+            retry_budget=retry_budget,
+        )
         return ApiKeysClient._over_transport(self.transport(), settings, http_client)
 
     def async_client(
@@ -232,22 +243,35 @@ class FakeApiKeys:
         workspace_id: str,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
+        total_timeout: float | None = None,
+        retry_budget: RetryBudget | bool = True,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> AsyncApiKeysClient:
         """A real AsyncApiKeysClient whose requests this fake answers in process."""
         from .._client import AsyncApiKeysClient  # noqa: PLC0415 - keeps `import testing` light
 
-        settings = self._settings(token, workspace_id, timeout, max_retries, headers)
+        settings = self._settings(
+            token=token,
+            workspace_id=workspace_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            total_timeout=total_timeout,
+            retry_budget=retry_budget,
+        )
         return AsyncApiKeysClient._over_transport(self.async_transport(), settings, http_client)
 
     @staticmethod
     def _settings(
+        *,
         token: str,
         workspace_id: str,
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
         headers: Mapping[str, str] | None,
+        total_timeout: float | None,
+        retry_budget: RetryBudget | bool,
     ) -> Settings:
         from .._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings  # noqa: PLC0415
 
@@ -257,6 +281,8 @@ class FakeApiKeys:
             workspace_id=workspace_id,
             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
             max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+            total_timeout=total_timeout,
+            retry_budget=retry_budget,
             headers=headers,
         )
 
@@ -287,18 +313,29 @@ class FakeApiKeys:
                 self._faults.pop(0)
         if fault.status is None:
             return Injected(stall=fault.stall, lose=fault.lose)
-        headers = {"Content-Type": JSON}
+        headers = {"Content-Type": JSON, "X-Request-ID": self._request_id()}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
         body = json.dumps({"error": f"injected failure ({fault.status})"}).encode()
         return Injected(failure=FakeResponse(fault.status, body, headers))
 
+    def _request_id(self) -> str:
+        return f"req_{secrets.token_hex(6)}"
+
     def handle(
         self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        """Answer one request. `headers` must be case-insensitive or lower-case keyed."""
+        """Answer one request. `headers` must be case-insensitive or lower-case keyed. Every
+        answer carries an X-Request-ID, as the service's do."""
         with self._lock:
             self.requests_handled += 1
+        answer = self._answer(method, raw_path, headers, body)
+        answer.headers["X-Request-ID"] = self._request_id()
+        return answer
+
+    def _answer(
+        self, method: str, raw_path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
         path = raw_path.split("?", 1)[0]
         try:
             if path == "/api-keys":

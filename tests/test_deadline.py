@@ -1,0 +1,158 @@
+"""total_timeout: one deadline for a whole call, across every attempt, backoff and Retry-After.
+The last attempt gets only the time that is left; a wait that would pass the deadline is not
+waited for: the call raises APITimeoutError at once and says why. These run in real time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+
+import api_keys_client as sdk
+from api_keys_client import _client as client_module
+from api_keys_client.testing import FakeApiKeys
+
+from .conftest import Driver
+from .test_fake_faults import Harness
+
+
+@pytest.fixture
+def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Waits between attempts really wait here (and are recorded too)."""
+    import asyncio  # noqa: PLC0415
+
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(client_module, "_sleep", sleep)
+    monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
+    return waits
+
+
+def test_a_retry_after_that_would_pass_the_deadline_is_not_waited_for(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    route = mock_api.get("/api-keys").respond(503, headers={"Retry-After": "5"})
+    started = time.monotonic()
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        api.run(api.default.api_keys.list(total_timeout=3.0))
+
+    assert time.monotonic() - started < 1.0  # raised at once, not after 3 s
+    assert real_sleeps == []
+    assert route.call_count == 1
+    message = str(caught.value)
+    assert message.startswith("GET /v1/api-keys failed: HTTP 503 Service Unavailable")
+    assert (
+        "; not retried: waiting 5.00 s for the next attempt would pass the call's deadline"
+        " (total_timeout 3 s, " in message
+    )
+    assert "(timeouts: connect 5 s, read 30 s, total 3 s)" in message
+    assert isinstance(caught.value.__cause__, sdk.InternalServerError)  # what went wrong
+    assert caught.value.__cause__.status_code == 503
+
+
+def test_retries_fit_in_the_deadline_until_they_do_not(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    route = mock_api.get("/api-keys").respond(503, headers={"Retry-After": "0.2"})
+    started = time.monotonic()
+
+    with pytest.raises(sdk.APITimeoutError, match="would pass the call's deadline"):
+        api.run(api.default.api_keys.list(total_timeout=0.5, max_retries=10))
+
+    elapsed = time.monotonic() - started
+    assert route.call_count == 3  # at 0, 0.2 and 0.4 s; a wait to 0.6 s would pass 0.5 s
+    assert real_sleeps == [0.2, 0.2]
+    assert 0.35 < elapsed < 0.5
+
+
+def test_the_last_attempt_gets_only_the_time_left(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    route = mock_api.get("/api-keys")
+    route.side_effect = [
+        httpx.Response(503, headers={"Retry-After": "0.3"}),
+        httpx.Response(200, json=[]),
+    ]
+
+    api.run(api.default.api_keys.list(total_timeout=1.0))
+
+    first, second = (call.request.extensions["timeout"] for call in route.calls)
+    assert 0.9 < first["read"] <= 1.0
+    assert first["connect"] <= 1.0
+    assert 0.5 < second["read"] <= 0.7  # 1.0 - 0.3 s waited - the first attempt
+    assert all(value <= 0.7 for value in second.values())
+
+
+def test_a_per_attempt_timeout_shorter_than_the_time_left_is_kept(
+    api: Driver, mock_api: respx.MockRouter
+) -> None:
+    route = mock_api.get("/api-keys").respond(200, json=[])
+
+    api.run(api.client(timeout=2.0).api_keys.list(total_timeout=60.0))
+
+    assert route.calls.last.request.extensions["timeout"] == httpx.Timeout(2.0).as_dict()
+
+
+def test_total_timeout_from_the_client_and_with_options(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    mock_api.get("/api-keys").respond(503, headers={"Retry-After": "2"})
+    client = api.client(total_timeout=1.0)
+
+    with pytest.raises(sdk.APITimeoutError, match=r"total_timeout 1 s"):
+        api.run(client.api_keys.list())
+    with pytest.raises(sdk.APITimeoutError, match=r"total_timeout 1.5 s"):
+        api.run(client.with_options(total_timeout=1.5).api_keys.list())
+    # A call's own option wins over the client's.
+    with pytest.raises(sdk.APITimeoutError, match=r"total_timeout 0.5 s"):
+        api.run(client.api_keys.list(total_timeout=0.5))
+    assert real_sleeps == []
+
+
+@pytest.fixture(
+    params=[(m, f) for m in ("in-process", "http") for f in ("sync", "async")], ids="-".join
+)
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    mode, flavour = request.param
+    fake = FakeApiKeys()
+    if mode == "http":
+        with fake.serve() as base_url:
+            harness = Harness(fake, mode, flavour, base_url)
+            yield harness
+    else:
+        harness = Harness(fake, mode, flavour, None)
+        yield harness
+    harness.close()
+
+
+def test_a_stalled_server_is_cut_off_at_the_deadline(harness: Harness) -> None:
+    harness.fake.stall_next(5.0)
+    started = time.monotonic()
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        harness.call("list", timeout=30.0, total_timeout=0.6, max_retries=3)
+
+    assert 0.5 < time.monotonic() - started < 1.5  # the deadline, not the 30 s timeout
+    assert "total 0.6 s" in str(caught.value)
+
+
+def test_a_create_cut_off_by_the_deadline_says_the_key_may_exist(harness: Harness) -> None:
+    harness.fake.stall_next(3.0)
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        harness.call("create", name="slow", total_timeout=0.4)
+
+    assert "the key may have been created anyway" in str(caught.value)
+    assert caught.value.may_have_been_sent
