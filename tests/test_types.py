@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import subprocess
+import sys
+from pathlib import Path
 from typing import assert_type
 
 import httpx
@@ -10,6 +14,7 @@ import respx
 
 import api_keys_client as sdk
 from api_keys_client import UNSET, Unset
+from api_keys_client.testing import FakeApiKeys
 
 from .conftest import BASE_URL, CREATED_JSON, KEY_JSON, TOKEN, WORKSPACE
 
@@ -35,10 +40,77 @@ def test_sync_surface_types(mock_api: respx.MockRouter) -> None:
 
 
 async def _async_surface(client: sdk.AsyncApiKeysClient) -> None:
-    assert_type(await client.api_keys.list(), list[sdk.ApiKey])
-    assert_type(await client.api_keys.create(name="ci"), sdk.ApiKeyCreated)
-    assert_type(await client.api_keys.revoke("key_1"), None)
+    keys = assert_type(await client.api_keys.list(timeout=2.0, total_timeout=5.0), list[sdk.ApiKey])
+    created = assert_type(
+        await client.api_keys.create(name="ci", expires_in=datetime.timedelta(days=1)),
+        sdk.ApiKeyCreated,
+    )
+    assert_type(await client.api_keys.revoke(created.id, max_retries=0), None)
     assert_type(client.with_workspace("ws_2"), sdk.AsyncApiKeysClient)
+    raw = assert_type(
+        await client.api_keys.with_raw_response.list(extra_headers={"X-Trace": "t"}),
+        sdk.APIResponse[list[sdk.ApiKey]],
+    )
+    assert_type(raw.parse(), list[sdk.ApiKey])
+    assert_type(
+        (await client.api_keys.with_raw_response.create(name="raw")).parse(), sdk.ApiKeyCreated
+    )
+    assert_type((await client.api_keys.with_raw_response.revoke(created.id)).parse(), None)
+    assert_type(await client.api_keys.identify(created.raw_key), sdk.ApiKey | None)
+
+    async def store(new: sdk.ApiKeyCreated) -> None:
+        assert new.raw_key
+
+    rotated = assert_type(
+        await client.api_keys.rotate(keys[0].id, on_created=store), sdk.ApiKeyCreated
+    )
+    assert rotated.id
+
+
+def test_async_surface_types(fake_api_keys: FakeApiKeys) -> None:
+    token = fake_api_keys.add_user(workspaces=["ws_1", "ws_2"])
+
+    async def scenario() -> None:
+        async with fake_api_keys.async_client(token=token, workspace_id="ws_1") as client:
+            await client.api_keys.create(name="first")
+            await _async_surface(client)
+
+    asyncio.run(scenario())
+
+
+def test_lifecycle_and_reliability_types(fake_api_keys_client: sdk.ApiKeysClient) -> None:
+    client = fake_api_keys_client
+    created = client.api_keys.create(name="k")
+    raw = assert_type(client.api_keys.with_raw_response.list(), sdk.APIResponse[list[sdk.ApiKey]])
+    assert_type(raw.status_code, int)
+    assert_type(raw.headers, httpx.Headers)
+    assert_type(raw.request_id, str | None)
+    assert_type(raw.elapsed, datetime.timedelta)
+    assert_type(raw.retries_taken, int)
+    assert_type(raw.http_response, httpx.Response)
+    listed = assert_type(raw.parse(), list[sdk.ApiKey])
+    status = assert_type(sdk.key_status(listed[0]), sdk.KeyStatus)
+    assert status == "active"
+    findings = assert_type(sdk.audit_keys(listed, no_expiry=True), list[sdk.AuditFinding])
+    assert_type(findings[0].reasons, list[str])
+    assert_type(findings[0].idle_for, datetime.timedelta | None)
+    assert_type(client.retry_budget, sdk.RetryBudget | None)
+    assert_type(client.total_timeout, float | None)
+    assert_type(client.with_options(total_timeout=3.0), sdk.ApiKeysClient)
+    assert_type(client.api_keys.identify(created.raw_key), sdk.ApiKey | None)
+    try:
+        client.api_keys.rotate(created.id, on_created=lambda new: None)
+    except sdk.RotationError as exc:
+        assert_type(exc.created, sdk.ApiKeyCreated)
+        assert_type(exc.old_key_id, str)
+    budget = sdk.RetryBudget(100, retry_cost=2)
+    assert_type(budget.available, int)
+    try:
+        client.api_keys.list(total_timeout=0)
+    except sdk.APIConnectionError as exc:  # not raised here: refused before sending
+        assert_type(exc.may_have_been_sent, bool)
+    except sdk.InvalidArgumentError as exc:
+        assert_type(exc.message, str)
 
 
 def test_error_attribute_types() -> None:
@@ -50,3 +122,20 @@ def test_error_attribute_types() -> None:
     assert_type(error.response, httpx.Response)
     assert error.status_code == 429
     assert_type(UNSET, Unset)
+
+
+def test_type_checkers_name_exceptions_by_the_public_module(tmp_path: Path) -> None:
+    snippet = tmp_path / "user_code.py"
+    snippet.write_text(
+        "import api_keys_client\n"
+        "def handle(exc: api_keys_client.AuthenticationError) -> None:\n"
+        "    reveal_type(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(snippet)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert 'Revealed type is "api_keys_client.AuthenticationError"' in result.stdout, result.stdout
