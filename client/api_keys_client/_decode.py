@@ -208,22 +208,34 @@ def decode_list(cls: type[M], data: object) -> list[M]:
         return []
     if not isinstance(data, list):
         raise ResponseShapeError(f"expected a JSON array of {cls.__name__}, got {json_type(data)}")
-    # decode_model inlined for long lists: the fast path only; any failure goes back through
-    # decode_model for its message.
+    # The fast path, for long lists: one from_dict call per item, and nothing else when the
+    # model needs no re-check. Any failure goes back through decode_model for its message.
     checks = _checks(cls)
-    from_dict, hold_for, recheck = cls.from_dict, checks.hold_for, bool(checks.allowed)
-    for index, item in enumerate(data):
+    from_dict = cls.from_dict
+    index = 0
+    failed = False
+    try:
+        if checks.allowed:
+            hold_for = checks.hold_for
+            for index, item in enumerate(data):
+                model = from_dict(item)
+                if not hold_for(model):
+                    failed = True
+                    break
+                data[index] = model
+        else:
+            for index, item in enumerate(data):
+                # Each model takes its source's place: the decoded JSON object is freed at once
+                # and its memory reused, which keeps long listings in cache and halves their
+                # peak memory.
+                data[index] = from_dict(item)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        failed = True
+    if failed:
+        # data[index] is still the JSON value that failed: it is replaced only on success.
         try:
-            model = from_dict(item) if type(item) is dict else None
-        except (KeyError, TypeError, ValueError, AttributeError):
-            model = None
-        if model is None or (recheck and not hold_for(model)):
-            try:
-                decode_model(cls, item)
-            except ResponseShapeError as exc:
-                raise ResponseShapeError(f"item {index}: {exc}") from None
-            raise ResponseShapeError(f"item {index}: {cls.__name__} does not match the spec")
-        # Each model takes its source's place: the decoded JSON object is freed at once and its
-        # memory reused, which keeps long listings in cache and halves their peak memory.
-        data[index] = model
+            decode_model(cls, data[index])
+        except ResponseShapeError as exc:
+            raise ResponseShapeError(f"item {index}: {exc}") from None
+        raise ResponseShapeError(f"item {index}: {cls.__name__} does not match the spec")
     return typing.cast(list[M], data)

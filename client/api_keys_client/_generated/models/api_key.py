@@ -12,6 +12,26 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ApiKey")
 
+_fromisoformat = datetime.datetime.fromisoformat
+_new_instance = object.__new__
+
+# The wire names of the declared properties: any other key of a JSON object is an additional one.
+_WIRE_NAMES = frozenset(
+    {
+        "id",
+        "name",
+        "key_prefix",
+        "created_at",
+        "user_id",
+        "workspace_id",
+        "scopes",
+        "updated_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    }
+)
+
 
 @_attrs_define
 class ApiKey:
@@ -128,99 +148,122 @@ class ApiKey:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _id = d.pop("id")
-        id: str
-        if not isinstance(_id, str):
+        get = src_dict.get
+        missing = 0
+        id = src_dict["id"]
+        if not isinstance(id, str):
             raise TypeError("id must be a string")
-        id = _id
 
-        _name = d.pop("name")
-        name: str
-        if not isinstance(_name, str):
+        name = src_dict["name"]
+        if not isinstance(name, str):
             raise TypeError("name must be a string")
-        name = _name
 
-        _key_prefix = d.pop("key_prefix")
-        key_prefix: str
-        if not isinstance(_key_prefix, str):
+        key_prefix = src_dict["key_prefix"]
+        if not isinstance(key_prefix, str):
             raise TypeError("key_prefix must be a string")
-        key_prefix = _key_prefix
 
-        _created_at = d.pop("created_at")
-        created_at: datetime.datetime
-        created_at = parse_datetime(_created_at)
-
-        _user_id = d.pop("user_id", UNSET)
-        user_id: str | Unset
-        if _user_id is UNSET:
-            user_id = _user_id
+        _value = src_dict["created_at"]
+        try:
+            created_at = _fromisoformat(_value)
+        except ValueError:
+            created_at = parse_datetime(_value)
         else:
-            if not isinstance(_user_id, str):
+            if created_at.tzinfo is None or not 1 < created_at.year < 9999:
+                created_at = parse_datetime(_value)
+        user_id = get("user_id", UNSET)
+        if user_id is UNSET:
+            missing += 1
+        else:
+            if not isinstance(user_id, str):
                 raise TypeError("user_id must be a string")
-            user_id = _user_id
 
-        _workspace_id = d.pop("workspace_id", UNSET)
-        workspace_id: str | Unset
-        if _workspace_id is UNSET:
-            workspace_id = _workspace_id
+        workspace_id = get("workspace_id", UNSET)
+        if workspace_id is UNSET:
+            missing += 1
         else:
-            if not isinstance(_workspace_id, str):
+            if not isinstance(workspace_id, str):
                 raise TypeError("workspace_id must be a string")
-            workspace_id = _workspace_id
 
-        _scopes = d.pop("scopes", UNSET)
-        scopes: list[str] | None | Unset
-        if _scopes is None or _scopes is UNSET:
-            scopes = _scopes
-        else:
-            if not isinstance(_scopes, list) or not all(isinstance(item, str) for item in _scopes):
+        scopes = get("scopes", UNSET)
+        if scopes is UNSET:
+            missing += 1
+        elif scopes is not None:
+            if not isinstance(scopes, list) or not all(isinstance(item, str) for item in scopes):
                 raise TypeError("scopes must be an array of strings")
-            scopes = _scopes
 
-        _updated_at = d.pop("updated_at", UNSET)
-        updated_at: datetime.datetime | Unset
-        if _updated_at is UNSET:
-            updated_at = _updated_at
+        _value = get("updated_at", UNSET)
+        if _value is UNSET:
+            missing += 1
+            updated_at = UNSET
         else:
-            updated_at = parse_datetime(_updated_at)
-
-        _expires_at = d.pop("expires_at", UNSET)
-        expires_at: datetime.datetime | None | Unset
-        if _expires_at is None or _expires_at is UNSET:
-            expires_at = _expires_at
+            try:
+                updated_at = _fromisoformat(_value)
+            except ValueError:
+                updated_at = parse_datetime(_value)
+            else:
+                if updated_at.tzinfo is None or not 1 < updated_at.year < 9999:
+                    updated_at = parse_datetime(_value)
+        _value = get("expires_at", UNSET)
+        if _value is UNSET:
+            missing += 1
+            expires_at = UNSET
+        elif _value is None:
+            expires_at = None
         else:
-            expires_at = parse_datetime(_expires_at)
-
-        _last_used_at = d.pop("last_used_at", UNSET)
-        last_used_at: datetime.datetime | None | Unset
-        if _last_used_at is None or _last_used_at is UNSET:
-            last_used_at = _last_used_at
+            try:
+                expires_at = _fromisoformat(_value)
+            except ValueError:
+                expires_at = parse_datetime(_value)
+            else:
+                if expires_at.tzinfo is None or not 1 < expires_at.year < 9999:
+                    expires_at = parse_datetime(_value)
+        _value = get("last_used_at", UNSET)
+        if _value is UNSET:
+            missing += 1
+            last_used_at = UNSET
+        elif _value is None:
+            last_used_at = None
         else:
-            last_used_at = parse_datetime(_last_used_at)
-
-        _revoked_at = d.pop("revoked_at", UNSET)
-        revoked_at: datetime.datetime | None | Unset
-        if _revoked_at is None or _revoked_at is UNSET:
-            revoked_at = _revoked_at
+            try:
+                last_used_at = _fromisoformat(_value)
+            except ValueError:
+                last_used_at = parse_datetime(_value)
+            else:
+                if last_used_at.tzinfo is None or not 1 < last_used_at.year < 9999:
+                    last_used_at = parse_datetime(_value)
+        _value = get("revoked_at", UNSET)
+        if _value is UNSET:
+            missing += 1
+            revoked_at = UNSET
+        elif _value is None:
+            revoked_at = None
         else:
-            revoked_at = parse_datetime(_revoked_at)
-
-        api_key = cls(
-            id=id,
-            name=name,
-            key_prefix=key_prefix,
-            created_at=created_at,
-            user_id=user_id,
-            workspace_id=workspace_id,
-            scopes=scopes,
-            updated_at=updated_at,
-            expires_at=expires_at,
-            last_used_at=last_used_at,
-            revoked_at=revoked_at,
+            try:
+                revoked_at = _fromisoformat(_value)
+            except ValueError:
+                revoked_at = parse_datetime(_value)
+            else:
+                if revoked_at.tzinfo is None or not 1 < revoked_at.year < 9999:
+                    revoked_at = parse_datetime(_value)
+        # The fields set directly on a bare instance: the same values __init__ would set, for
+        # less than half the cost of a call with eleven arguments.
+        api_key = _new_instance(cls)
+        api_key.id = id
+        api_key.name = name
+        api_key.key_prefix = key_prefix
+        api_key.created_at = created_at
+        api_key.user_id = user_id
+        api_key.workspace_id = workspace_id
+        api_key.scopes = scopes
+        api_key.updated_at = updated_at
+        api_key.expires_at = expires_at
+        api_key.last_used_at = last_used_at
+        api_key.revoked_at = revoked_at
+        api_key.additional_properties = (
+            {key: value for key, value in src_dict.items() if key not in _WIRE_NAMES}
+            if len(src_dict) > 11 - missing
+            else {}
         )
-
-        api_key.additional_properties = d
         return api_key
 
     @property

@@ -12,6 +12,21 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="ApiKeyCreated")
 
+_fromisoformat = datetime.datetime.fromisoformat
+_new_instance = object.__new__
+
+# The wire names of the declared properties: any other key of a JSON object is an additional one.
+_WIRE_NAMES = frozenset(
+    {
+        "id",
+        "name",
+        "keyPrefix",
+        "rawKey",
+        "createdAt",
+        "expiresAt",
+    }
+)
+
 
 @_attrs_define
 class ApiKeyCreated:
@@ -70,52 +85,60 @@ class ApiKeyCreated:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _id = d.pop("id")
-        id: str
-        if not isinstance(_id, str):
+        get = src_dict.get
+        missing = 0
+        id = src_dict["id"]
+        if not isinstance(id, str):
             raise TypeError("id must be a string")
-        id = _id
 
-        _name = d.pop("name")
-        name: str
-        if not isinstance(_name, str):
+        name = src_dict["name"]
+        if not isinstance(name, str):
             raise TypeError("name must be a string")
-        name = _name
 
-        _key_prefix = d.pop("keyPrefix")
-        key_prefix: str
-        if not isinstance(_key_prefix, str):
+        key_prefix = src_dict["keyPrefix"]
+        if not isinstance(key_prefix, str):
             raise TypeError("keyPrefix must be a string")
-        key_prefix = _key_prefix
 
-        _raw_key = d.pop("rawKey")
-        raw_key: str
-        if not isinstance(_raw_key, str):
+        raw_key = src_dict["rawKey"]
+        if not isinstance(raw_key, str):
             raise TypeError("rawKey must be a string")
-        raw_key = _raw_key
 
-        _created_at = d.pop("createdAt")
-        created_at: datetime.datetime
-        created_at = parse_datetime(_created_at)
-
-        _expires_at = d.pop("expiresAt", UNSET)
-        expires_at: datetime.datetime | None | Unset
-        if _expires_at is None or _expires_at is UNSET:
-            expires_at = _expires_at
+        _value = src_dict["createdAt"]
+        try:
+            created_at = _fromisoformat(_value)
+        except ValueError:
+            created_at = parse_datetime(_value)
         else:
-            expires_at = parse_datetime(_expires_at)
-
-        api_key_created = cls(
-            id=id,
-            name=name,
-            key_prefix=key_prefix,
-            raw_key=raw_key,
-            created_at=created_at,
-            expires_at=expires_at,
+            if created_at.tzinfo is None or not 1 < created_at.year < 9999:
+                created_at = parse_datetime(_value)
+        _value = get("expiresAt", UNSET)
+        if _value is UNSET:
+            missing += 1
+            expires_at = UNSET
+        elif _value is None:
+            expires_at = None
+        else:
+            try:
+                expires_at = _fromisoformat(_value)
+            except ValueError:
+                expires_at = parse_datetime(_value)
+            else:
+                if expires_at.tzinfo is None or not 1 < expires_at.year < 9999:
+                    expires_at = parse_datetime(_value)
+        # The fields set directly on a bare instance: the same values __init__ would set, for
+        # less than half the cost of a call with eleven arguments.
+        api_key_created = _new_instance(cls)
+        api_key_created.id = id
+        api_key_created.name = name
+        api_key_created.key_prefix = key_prefix
+        api_key_created.raw_key = raw_key
+        api_key_created.created_at = created_at
+        api_key_created.expires_at = expires_at
+        api_key_created.additional_properties = (
+            {key: value for key, value in src_dict.items() if key not in _WIRE_NAMES}
+            if len(src_dict) > 6 - missing
+            else {}
         )
-
-        api_key_created.additional_properties = d
         return api_key_created
 
     @property

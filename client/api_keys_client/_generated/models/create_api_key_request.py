@@ -12,6 +12,17 @@ from ..types import UNSET, Unset, parse_datetime
 
 T = TypeVar("T", bound="CreateApiKeyRequest")
 
+_fromisoformat = datetime.datetime.fromisoformat
+_new_instance = object.__new__
+
+# The wire names of the declared properties: any other key of a JSON object is an additional one.
+_WIRE_NAMES = frozenset(
+    {
+        "name",
+        "expires_at",
+    }
+)
+
 
 @_attrs_define
 class CreateApiKeyRequest:
@@ -46,26 +57,34 @@ class CreateApiKeyRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _name = d.pop("name")
-        name: str
-        if not isinstance(_name, str):
+        get = src_dict.get
+        missing = 0
+        name = src_dict["name"]
+        if not isinstance(name, str):
             raise TypeError("name must be a string")
-        name = _name
 
-        _expires_at = d.pop("expires_at", UNSET)
-        expires_at: datetime.datetime | Unset
-        if _expires_at is UNSET:
-            expires_at = _expires_at
+        _value = get("expires_at", UNSET)
+        if _value is UNSET:
+            missing += 1
+            expires_at = UNSET
         else:
-            expires_at = parse_datetime(_expires_at)
-
-        create_api_key_request = cls(
-            name=name,
-            expires_at=expires_at,
+            try:
+                expires_at = _fromisoformat(_value)
+            except ValueError:
+                expires_at = parse_datetime(_value)
+            else:
+                if expires_at.tzinfo is None or not 1 < expires_at.year < 9999:
+                    expires_at = parse_datetime(_value)
+        # The fields set directly on a bare instance: the same values __init__ would set, for
+        # less than half the cost of a call with eleven arguments.
+        create_api_key_request = _new_instance(cls)
+        create_api_key_request.name = name
+        create_api_key_request.expires_at = expires_at
+        create_api_key_request.additional_properties = (
+            {key: value for key, value in src_dict.items() if key not in _WIRE_NAMES}
+            if len(src_dict) > 2 - missing
+            else {}
         )
-
-        create_api_key_request.additional_properties = d
         return create_api_key_request
 
     @property
