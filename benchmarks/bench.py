@@ -32,7 +32,10 @@ import api_keys_client as sdk
 from api_keys_client._operations import _parse_list  # the typed decode that list() runs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fast_server import keys_body  # the benchmark's own folder, put on the path above
+# The benchmark's own folder, put on the path above.
+from fast_server import keys_body
+from outage import CALLS_PER_WAVE, MAX_RETRIES, attempts_per_call
+from peers import pydantic_decode
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "tok_benchmark"  # noqa: S105 - a fake token for a local fake server
@@ -288,6 +291,45 @@ def decoding(table: Table, quick: bool) -> None:
     )
 
 
+def against_pydantic(table: Table, quick: bool) -> None:
+    """The peer's choice for typed decoding, side by side: pydantic v2's validate_json (JSON
+    parsing and validation in Rust) into an equivalent model."""
+    for count in (1_000, 10_000, 100_000):
+        body = keys_body(count)
+        response = httpx.Response(200, content=body)
+        repeat = max(1, 20_000 // count)
+        result = alternate(
+            {"sdk": partial(_parse_list, response), "pydantic": partial(pydantic_decode, body)},
+            rounds=5 if quick or count == 100_000 else 15,
+            per_round=repeat,
+        )
+        ratio = result["sdk"] / result["pydantic"]
+        table.add(
+            f"6. decode {count:,} keys (SDK typed vs pydantic {version('pydantic')} validate_json)",
+            f"{result['sdk'] * 1e3:,.2f} ms",
+            f"{result['pydantic'] * 1e3:,.2f} ms",
+            f"{ratio:.2f}",
+            verdict(ratio, 1.0),
+        )
+
+
+def retry_budget(table: Table, base_url: str) -> None:
+    """Attempts per call in a sustained outage (503 to everything), waves of concurrent calls
+    from one client: without a budget each call makes 1 + max_retries attempts."""
+    with_budget = attempts_per_call(base_url, budget=True)
+    without = attempts_per_call(base_url, budget=False)
+    for wave, (budgeted, unbudgeted) in enumerate(zip(with_budget, without, strict=True), 1):
+        table.add(
+            f"7. outage, wave {wave}: attempts per call, {CALLS_PER_WAVE} concurrent calls,"
+            f" max_retries={MAX_RETRIES} (with the retry budget vs without)",
+            f"{budgeted:.2f}",
+            f"{unbudgeted:.2f}",
+            f"{budgeted / unbudgeted:.2f}",
+            "target: approaches 1 attempt per call: "
+            + ("holds" if wave == 1 or budgeted <= 1.05 else "MISSED"),
+        )
+
+
 def cold_start(table: Table, quick: bool) -> None:
     python = sys.executable
     cli = shutil.which("api-keys", path=str(Path(python).parent)) or "api-keys"
@@ -355,9 +397,10 @@ def write_markdown(table: Table, path: Path, seconds: float) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `scripts/bench`. Each row compares the SDK with raw httpx (or `json.loads`) in the",
-        "same run, contenders alternating round by round; ratios are of medians. Absolute times are",
-        "for orientation only: this machine is shared.",
+        "Written by `scripts/bench`. Each row compares the SDK with raw httpx (or `json.loads`, or",
+        "pydantic, or itself without its retry budget) in the same run, contenders alternating round",
+        "by round; ratios are of medians. Absolute times are for orientation only: this machine is",
+        "shared.",
         "",
         *machine(),
         f"- Whole run: {seconds:,.0f} s",
@@ -383,7 +426,9 @@ def main() -> int:
     with fast_server() as base_url:
         per_call_over_http(table, base_url, args.quick)
         concurrent_async(table, base_url, args.quick)
+        retry_budget(table, base_url)
     decoding(table, args.quick)
+    against_pydantic(table, args.quick)
     cold_start(table, args.quick)
     seconds = time.perf_counter() - started
     write_markdown(table, args.output, seconds)

@@ -1,6 +1,7 @@
 """A small, fast HTTP/1.1 keep-alive server for the benchmark, run in its own process on 127.0.0.1.
 
-`/k<N>/...` answers a JSON array of N keys; `/stats` answers how many connections were accepted.
+`/k<N>/...` answers a JSON array of N keys; `/down/...` answers 503 to everything, as a service in
+an outage; `/stats` answers how many connections were accepted and how many `/down` requests came.
 It prints its port on the first line of stdout and stops when stdin closes or after --lifetime
 seconds, whichever comes first, so it never outlives the benchmark.
 """
@@ -38,11 +39,18 @@ def keys_body(count: int) -> bytes:
 class Server:
     def __init__(self) -> None:
         self.connections = 0
+        self.down_requests = 0
         self.bodies: dict[str, bytes] = {}
 
     def response(self, path: str) -> bytes:
+        if path.startswith("/down/"):
+            self.down_requests += 1
+            body = b'{"error": "service unavailable"}'
+            head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            return head.encode() + body
         if path == "/stats":
-            body = json.dumps({"connections": self.connections}).encode()
+            stats = {"connections": self.connections, "down_requests": self.down_requests}
+            body = json.dumps(stats).encode()
         else:
             prefix = path.split("/", 2)[1]
             if prefix not in self.bodies:
