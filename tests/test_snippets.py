@@ -1,6 +1,7 @@
-"""Every snippet of the README runs as written: the Python blocks against the fake (the network
-to api.example.com is answered by it in process), and every `api-keys` line of the shell blocks
-against the fake served on 127.0.0.1."""
+"""Every snippet of the README and of the documentation site runs as written: the Python blocks
+against the fake (the network to api.example.com is answered by it in process), and every
+`api-keys` line of the shell blocks against the fake served on 127.0.0.1. (The site's pages
+include README sections; their own blocks are run here too.)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from api_keys_client.testing import FakeApiKeys
 
@@ -62,20 +64,35 @@ def _fixtures_for(function: Any, fake: FakeApiKeys) -> dict[str, Any]:
     return {name: available[name] for name in wanted}
 
 
-@pytest.mark.parametrize("code", python_snippets(ROOT / "README.md"))
+DOCS_PAGES = sorted((ROOT / "docs").glob("*.md"))
+ALL_SNIPPETS = [
+    snippet for page in [ROOT / "README.md", *DOCS_PAGES] for snippet in python_snippets(page)
+]
+
+
+@pytest.mark.parametrize("code", ALL_SNIPPETS)
 def test_python_snippet_runs_as_written(
     code: str, fake_network: FakeApiKeys, capsys: pytest.CaptureFixture[str]
 ) -> None:
     namespace: dict[str, Any] = {"__name__": "readme_snippet"}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
-    for name, value in list(namespace.items()):
-        if name.startswith("test_") and callable(value):
-            value(**_fixtures_for(value, fake_network))
+    try:
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
+        for name, value in list(namespace.items()):
+            if name.startswith("test_") and callable(value):
+                value(**_fixtures_for(value, fake_network))
+    finally:
+        # The observability snippet instruments httpx for the whole process: undo it here.
+        instrumentor = HTTPXClientInstrumentor()
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
     assert "Traceback" not in capsys.readouterr().err
 
 
 def test_the_snippets_are_found() -> None:
     assert len(python_snippets(ROOT / "README.md")) >= 7
+    assert {"lifecycle.md", "testing.md"} <= {
+        page.name for page in DOCS_PAGES if python_snippets(page)
+    }
 
 
 def shell_lines(path: Path) -> list[Any]:

@@ -1,0 +1,156 @@
+"""The documentation site, built strictly, served on 127.0.0.1 and opened in a real headless
+Chromium (Debian's, driven by Playwright): the home page renders, the search finds what a user
+looks for, and the API reference shows ApiKeysClient's signature. A screenshot of the home page
+is kept under build/ as a CI artifact."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "build" / "docs-home.png"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium as root, on a machine without a display or outside network (see the machine's notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """The test says what matters."""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site built by scripts/docs (strict), served on 127.0.0.1 until the module ends."""
+    site_dir = tmp_path_factory.mktemp("site")
+    subprocess.run([str(ROOT / "scripts" / "docs"), str(site_dir)], check=True, timeout=300)
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is installed by scripts/test"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_the_home_page_renders(site: str, page: Page) -> None:
+    page.goto(f"{site}/")
+
+    expect(page).to_have_title("api-keys-client")
+    expect(page.locator("article h1")).to_have_text(re.compile(r"^api-keys-client"))
+    expect(page.locator("article")).to_contain_text("pip install api-keys-client")
+    # The navigation lists the guides.
+    for title in ("Quickstart", "Errors", "Key lifecycle", "Command line", "API reference"):
+        expect(page.locator("nav.md-nav").first).to_contain_text(title)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("query", "page_path"), [("rotate", "lifecycle/"), ("AuthenticationError", "errors/")]
+)
+def test_the_search_finds_it(site: str, page: Page, query: str, page_path: str) -> None:
+    page.goto(f"{site}/")
+    page.keyboard.press("s")  # the site's shortcut to the search box
+    # Typed as a person would: the search reacts to keystrokes.
+    page.locator("input.md-search__input").press_sequentially(query, delay=40)
+
+    results = page.locator("a.md-search-result__link")
+    expect(results.first).to_be_visible()
+    targets = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    assert any(page_path in target for target in targets), targets
+
+
+def test_the_api_reference_shows_the_client_signature(site: str, page: Page) -> None:
+    page.goto(f"{site}/reference/")
+
+    signature = page.locator(".doc-signature").filter(has_text="ApiKeysClient(").first
+    expect(signature).to_be_visible()
+    text = " ".join(signature.inner_text().split())
+    assert text.startswith("ApiKeysClient( *, base_url: str | URL | None = None,"), text
+    for parameter in ("token:", "workspace_id:", "total_timeout:", "retry_budget:", "http_client:"):
+        assert parameter in text
+    # Inherited methods are documented too.
+    expect(page.locator("article")).to_contain_text("with_workspace")
+
+
+@pytest.mark.parametrize(
+    ("page", "addition", "complaint"),
+    [
+        ("index.md", "\n[a broken link](no-such-page.md)\n", "no-such-page.md"),
+        ("reference.md", "\n::: api_keys_client.NoSuchThing\n", "NoSuchThing"),
+        ("errors.md", '\n--8<-- "README.md:no-such-section"\n', "no-such-section"),
+    ],
+)
+def test_the_strict_build_fails_on_what_would_break_a_page(
+    tmp_path: Path, page: str, addition: str, complaint: str
+) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    (docs / page).write_text((docs / page).read_text() + addition)
+    config = (ROOT / "mkdocs.yml").read_text()
+    config = config.replace("docs_dir: docs", f"docs_dir: {docs}")
+    config = config.replace("site_dir: build/site", f"site_dir: {tmp_path / 'site'}")
+    (tmp_path / "mkdocs.yml").write_text(config)
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+
+    result = subprocess.run(
+        [str(mkdocs), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert complaint in result.stdout + result.stderr
