@@ -11,8 +11,10 @@ import httpx
 import pytest
 import respx
 
+import api_keys_client as sdk
 from api_keys_client import ApiKey, ApiKeyCreated, ApiKeysClient, AsyncApiKeysClient
 from api_keys_client import _client as client_module
+from api_keys_client.testing import FakeApiKeys
 
 BASE_URL = "https://api.test/v1"
 TOKEN = "tok_live_abcdefghijklmnop"
@@ -168,3 +170,67 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def json_response(status: int, body: object, **headers: str) -> httpx.Response:
     return httpx.Response(status, json=body, headers=headers)
+
+
+# -- the fake, in process or over HTTP, sync or async ---------------------------------------------
+
+HARNESS_MODES = ["in-process", "http"]
+HARNESS_CLIENT_OPTIONS = ("timeout", "max_retries", "headers", "total_timeout", "retry_budget")
+
+
+class Harness:
+    """One fake user's client, in process or over HTTP, sync or async, run synchronously."""
+
+    def __init__(self, fake: FakeApiKeys, mode: str, flavour: str, base_url: str | None) -> None:
+        self.fake, self.mode, self.flavour, self.base_url = fake, mode, flavour, base_url
+        self.token = fake.add_user(workspaces=["ws_1"])
+        self.loop = asyncio.new_event_loop() if flavour == "async" else None
+
+    def call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one operation with a new client. The client's options (timeout, max_retries,
+        max_retries=0 unless given) are taken out of `kwargs`; the rest go to the operation."""
+        options = {k: kwargs.pop(k) for k in HARNESS_CLIENT_OPTIONS if k in kwargs}
+        options.setdefault("max_retries", 0)
+        arguments = kwargs
+        if self.mode == "in-process":
+            factory = self.fake.client if self.loop is None else self.fake.async_client
+            client: Any = factory(token=self.token, workspace_id="ws_1", **options)
+        else:
+            client_class = sdk.ApiKeysClient if self.loop is None else sdk.AsyncApiKeysClient
+            client = client_class(
+                base_url=self.base_url, token=self.token, workspace_id="ws_1", **options
+            )
+        method: Any = client.api_keys
+        for name in operation.split("."):  # "list", or "with_raw_response.list"
+            method = getattr(method, name)
+        if self.loop is None:
+            with client:
+                return method(*args, **arguments)
+
+        async def run() -> Any:
+            async with client:
+                return await method(*args, **arguments)
+
+        return self.loop.run_until_complete(run())
+
+    def names(self) -> list[str]:
+        return [key.name for key in self.call("list")]
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.close()
+
+
+@pytest.fixture(params=[(m, f) for m in HARNESS_MODES for f in ("sync", "async")], ids="-".join)
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """A fresh fake and a user of it, reached in process or over HTTP, sync or async."""
+    mode, flavour = request.param
+    fake = FakeApiKeys()
+    if mode == "http":
+        with fake.serve() as base_url:
+            harness = Harness(fake, mode, flavour, base_url)
+            yield harness
+    else:
+        harness = Harness(fake, mode, flavour, None)
+        yield harness
+    harness.close()

@@ -5,7 +5,6 @@ waited for: the call raises APITimeoutError at once and says why. These run in r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,10 +12,8 @@ import respx
 
 import api_keys_client as sdk
 from api_keys_client import _client as client_module
-from api_keys_client.testing import FakeApiKeys
 
-from .conftest import Driver
-from .test_fake_faults import Harness
+from .conftest import Driver, Harness
 
 
 @pytest.fixture
@@ -119,22 +116,6 @@ def test_total_timeout_from_the_client_and_with_options(
     with pytest.raises(sdk.APITimeoutError, match=r"total_timeout 0.5 s"):
         api.run(client.api_keys.list(total_timeout=0.5))
     assert real_sleeps == []
-
-
-@pytest.fixture(
-    params=[(m, f) for m in ("in-process", "http") for f in ("sync", "async")], ids="-".join
-)
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    mode, flavour = request.param
-    fake = FakeApiKeys()
-    if mode == "http":
-        with fake.serve() as base_url:
-            harness = Harness(fake, mode, flavour, base_url)
-            yield harness
-    else:
-        harness = Harness(fake, mode, flavour, None)
-        yield harness
-    harness.close()
 
 
 def test_a_stalled_server_is_cut_off_at_the_deadline(harness: Harness) -> None:

@@ -4,9 +4,7 @@ after the effect was committed, an injected failure is answered without handling
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,66 +13,7 @@ import pytest
 import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 
-MODES = ["in-process", "http"]
-CLIENT_OPTIONS = ("timeout", "max_retries", "headers", "total_timeout", "retry_budget")
-FLAVOURS = ["sync", "async"]
-
-
-class Harness:
-    """One fake user's client, in process or over HTTP, sync or async, run synchronously."""
-
-    def __init__(self, fake: FakeApiKeys, mode: str, flavour: str, base_url: str | None) -> None:
-        self.fake, self.mode, self.flavour, self.base_url = fake, mode, flavour, base_url
-        self.token = fake.add_user(workspaces=["ws_1"])
-        self.loop = asyncio.new_event_loop() if flavour == "async" else None
-
-    def call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
-        """Run one operation with a new client. The client's options (timeout, max_retries,
-        max_retries=0 unless given) are taken out of `kwargs`; the rest go to the operation."""
-        options = {k: kwargs.pop(k) for k in CLIENT_OPTIONS if k in kwargs}
-        options.setdefault("max_retries", 0)
-        arguments = kwargs
-        if self.mode == "in-process":
-            factory = self.fake.client if self.loop is None else self.fake.async_client
-            client: Any = factory(token=self.token, workspace_id="ws_1", **options)
-        else:
-            client_class = sdk.ApiKeysClient if self.loop is None else sdk.AsyncApiKeysClient
-            client = client_class(
-                base_url=self.base_url, token=self.token, workspace_id="ws_1", **options
-            )
-        method: Any = client.api_keys
-        for name in operation.split("."):  # "list", or "with_raw_response.list"
-            method = getattr(method, name)
-        if self.loop is None:
-            with client:
-                return method(*args, **arguments)
-
-        async def run() -> Any:
-            async with client:
-                return await method(*args, **arguments)
-
-        return self.loop.run_until_complete(run())
-
-    def names(self) -> list[str]:
-        return [key.name for key in self.call("list")]
-
-    def close(self) -> None:
-        if self.loop is not None:
-            self.loop.close()
-
-
-@pytest.fixture(params=[(m, f) for m in MODES for f in FLAVOURS], ids="-".join)
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    mode, flavour = request.param
-    fake = FakeApiKeys()
-    if mode == "http":
-        with fake.serve() as base_url:
-            harness = Harness(fake, mode, flavour, base_url)
-            yield harness
-    else:
-        harness = Harness(fake, mode, flavour, None)
-        yield harness
-    harness.close()
+from .conftest import Harness
 
 
 def test_a_stall_longer_than_the_timeout_times_out(harness: Harness) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,27 +12,11 @@ import pytest
 import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 
-from .test_fake_faults import Harness
+from .conftest import Harness
 from .test_secrets import _carries
 
 UTC = datetime.UTC
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(
-    params=[(m, f) for m in ("in-process", "http") for f in ("sync", "async")], ids="-".join
-)
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    mode, flavour = request.param
-    fake = FakeApiKeys()
-    if mode == "http":
-        with fake.serve() as base_url:
-            harness = Harness(fake, mode, flavour, base_url)
-            yield harness
-    else:
-        harness = Harness(fake, mode, flavour, None)
-        yield harness
-    harness.close()
 
 
 def _by_id(harness: Harness) -> dict[str, sdk.ApiKey]:

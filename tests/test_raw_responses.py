@@ -4,17 +4,14 @@ retries and with the same errors and redaction as the plain call; `parse()` give
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 
 import httpx
 import pytest
 import respx
 
 import api_keys_client as sdk
-from api_keys_client.testing import FakeApiKeys
 
-from .conftest import CREATED_JSON, KEY_JSON, RAW_KEY, TOKEN, Driver
-from .test_fake_faults import Harness
+from .conftest import CREATED_JSON, KEY_JSON, RAW_KEY, TOKEN, Driver, Harness
 
 
 def test_list_raw(api: Driver, mock_api: respx.MockRouter) -> None:
@@ -108,22 +105,6 @@ def test_the_raw_response_keeps_no_token(api: Driver, mock_api: respx.MockRouter
     assert raw.http_response.request.headers["authorization"] == "Bearer [redacted]"
     assert TOKEN not in repr(raw)
     assert repr(raw) == "<APIResponse [200 OK] request_id=None retries_taken=0>"
-
-
-@pytest.fixture(
-    params=[(m, f) for m in ("in-process", "http") for f in ("sync", "async")], ids="-".join
-)
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    mode, flavour = request.param
-    fake = FakeApiKeys()
-    if mode == "http":
-        with fake.serve() as base_url:
-            harness = Harness(fake, mode, flavour, base_url)
-            yield harness
-    else:
-        harness = Harness(fake, mode, flavour, None)
-        yield harness
-    harness.close()
 
 
 def test_raw_responses_against_the_fake(harness: Harness) -> None:

@@ -8,7 +8,8 @@ import argparse
 import contextlib
 import datetime
 import os
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from .._settings import ENV_BASE_URL, ENV_TOKEN, ENV_WORKSPACE_ID
 from ._console import (
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .. import ApiKeysClient, APIResponseValidationError, AsyncApiKeysClient
     from .._generated.models import ApiKey, ApiKeyCreated
 
+ClientT = TypeVar("ClientT")
 UTC = datetime.UTC
 # A key made by a create that timed out may carry a created_at a little before the call began
 # when the server's clock is behind this machine's: candidates are looked for this far back.
@@ -70,41 +72,38 @@ class Connection:
         self.workspace_id = found["workspace_id"] or ""
         self.timeout = args.timeout
 
-    def _options(self, timeout: float | None, max_retries: int | None) -> dict[str, Any]:
+    def _build(
+        self, client_class: Callable[..., ClientT], timeout: float | None, max_retries: int | None
+    ) -> ClientT:
+        """A client of these settings, or a usage error naming the CLI's own flags."""
+        from .. import InvalidArgumentError  # noqa: PLC0415 - `--help` stays fast
+
         options: dict[str, Any] = {}
         if timeout or self.timeout:
             options["timeout"] = timeout or self.timeout
         if max_retries is not None:
             options["max_retries"] = max_retries
-        return options
+        try:
+            return client_class(
+                base_url=self.base_url,
+                token=self.token,
+                workspace_id=self.workspace_id,
+                **options,
+            )
+        except InvalidArgumentError as exc:
+            raise UsageError(in_cli_words(exc.message)) from None
 
     def client(
         self, *, timeout: float | None = None, max_retries: int | None = None
     ) -> ApiKeysClient:
-        from .. import ApiKeysClient, InvalidArgumentError  # noqa: PLC0415 - `--help` stays fast
+        from .. import ApiKeysClient  # noqa: PLC0415 - `--help` stays fast
 
-        try:
-            return ApiKeysClient(
-                base_url=self.base_url,
-                token=self.token,
-                workspace_id=self.workspace_id,
-                **self._options(timeout, max_retries),
-            )
-        except InvalidArgumentError as exc:
-            raise UsageError(in_cli_words(exc.message)) from None
+        return self._build(ApiKeysClient, timeout, max_retries)
 
     def async_client(self) -> AsyncApiKeysClient:
-        from .. import AsyncApiKeysClient, InvalidArgumentError  # noqa: PLC0415
+        from .. import AsyncApiKeysClient  # noqa: PLC0415
 
-        try:
-            return AsyncApiKeysClient(
-                base_url=self.base_url,
-                token=self.token,
-                workspace_id=self.workspace_id,
-                **self._options(None, None),
-            )
-        except InvalidArgumentError as exc:
-            raise UsageError(in_cli_words(exc.message)) from None
+        return self._build(AsyncApiKeysClient, None, None)
 
 
 def status_of(key: ApiKey) -> str:
