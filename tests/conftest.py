@@ -188,10 +188,12 @@ class Harness:
 
     def call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
         """Run one operation with a new client. The client's options (timeout, max_retries,
-        max_retries=0 unless given) are taken out of `kwargs`; the rest go to the operation."""
+        max_retries=0 unless given) are taken out of `kwargs`; the rest go to the operation, and
+        so do the call's own options, given as `per_call={...}`."""
         options = {k: kwargs.pop(k) for k in HARNESS_CLIENT_OPTIONS if k in kwargs}
         options.setdefault("max_retries", 0)
-        arguments = kwargs
+        arguments = {**kwargs, **kwargs.pop("per_call", {})}  # per_call: the call's own options
+        arguments.pop("per_call", None)
         if self.mode == "in-process":
             factory = self.fake.client if self.loop is None else self.fake.async_client
             client: Any = factory(token=self.token, workspace_id="ws_1", **options)

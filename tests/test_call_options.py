@@ -19,7 +19,7 @@ from api_keys_client._resources import (
     AsyncApiKeysWithRawResponse,
 )
 
-from .conftest import CREATED_JSON, KEY_JSON, TOKEN, WORKSPACE, Driver
+from .conftest import CREATED_JSON, KEY_JSON, TOKEN, WORKSPACE, Driver, Harness
 
 OPTIONS = {"timeout", "max_retries", "total_timeout", "extra_headers"}
 
@@ -164,3 +164,33 @@ def test_with_options_stays_and_gains_total_timeout(api: Driver) -> None:
     assert child.with_options().total_timeout == 5.0
     assert child.retry_budget is client.retry_budget
     assert child._http_client is client._http_client
+
+
+def test_per_call_options_against_the_fake(harness: Harness) -> None:
+    harness.fake.fail_next(1, status=503, retry_after=0)
+    # The client would retry three times; this call's own max_retries=0 raises the first 503.
+    with pytest.raises(sdk.InternalServerError):
+        harness.call("list", max_retries=3, per_call={"max_retries": 0})
+
+    harness.fake.fail_next(1, status=429, retry_after=0)
+    # And the other way round: a client that never retries, a call that may (a create retries
+    # a 429: nothing was done).
+    created = harness.call(
+        "create",
+        name="k",
+        max_retries=0,
+        per_call={"max_retries": 1, "timeout": 5.0, "extra_headers": {"X-Trace": "t"}},
+    )
+    assert created.name == "k"
+
+    harness.fake.stall_next(3.0)
+    with pytest.raises(sdk.APITimeoutError):
+        harness.call("list", per_call={"timeout": 0.3})
+
+
+def test_retry_after_ms_against_the_fake(harness: Harness, sleeps: list[float]) -> None:
+    harness.fake.fail_next(1, status=503, retry_after=30, retry_after_ms=120)
+
+    assert harness.call("list", max_retries=1) == []
+
+    assert sleeps == [0.12]  # the milliseconds, not the 30 s

@@ -14,7 +14,7 @@ import respx
 import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 
-from .conftest import Driver
+from .conftest import Driver, Harness
 
 
 def test_the_quota_arithmetic() -> None:
@@ -209,3 +209,15 @@ def test_the_budget_against_the_fake_over_http(sleeps: list[float]) -> None:
                     client.api_keys.list()
     assert fake.requests_handled == 0  # injected failures are not handled
     assert len(sleeps) == 2  # two retries, then none
+
+
+def test_the_budget_against_the_fake_in_every_mode(harness: Harness, sleeps: list[float]) -> None:
+    harness.fake.fail_next(100, status=503)
+    budget = sdk.RetryBudget(10, retry_cost=5)
+
+    for _ in range(4):
+        with pytest.raises(sdk.InternalServerError):
+            harness.call("list", max_retries=2, retry_budget=budget)
+
+    assert len(sleeps) == 2  # two retries paid for, then none
+    assert budget.available == 0

@@ -99,6 +99,7 @@ class _Fault:
     status: int | None = None  # answer this status instead of handling the request
     stall: float = 0.0  # wait this long before handling the request
     retry_after: str | None = None
+    retry_after_ms: str | None = None
     lose: bool = False  # handle the request, then drop the connection instead of answering
 
 
@@ -169,15 +170,25 @@ class FakeApiKeys:
         return token
 
     def fail_next(
-        self, count: int = 1, *, status: int = 503, retry_after: float | str | None = None
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        retry_after: float | str | None = None,
+        retry_after_ms: float | str | None = None,
     ) -> None:
-        """Make the next `count` requests fail with `status` (and a Retry-After header if given),
-        without being handled."""
+        """Make the next `count` requests fail with `status`, without being handled; with a
+        Retry-After header (seconds, or any text) and a retry-after-ms header when given."""
         if not 100 <= status <= 599:
             raise ValueError(f"status must be an HTTP status (100-599), not {status!r}")
-        header = None if retry_after is None else str(retry_after)
+        fault = _Fault(
+            remaining=_count(count),
+            status=status,
+            retry_after=None if retry_after is None else str(retry_after),
+            retry_after_ms=None if retry_after_ms is None else str(retry_after_ms),
+        )
         with self._lock:
-            self._faults.append(_Fault(remaining=_count(count), status=status, retry_after=header))
+            self._faults.append(fault)
 
     def stall_next(self, seconds: float, count: int = 1) -> None:
         """Make the next `count` requests wait `seconds` before they are handled, as a slow
@@ -316,6 +327,8 @@ class FakeApiKeys:
         headers = {"Content-Type": JSON, "X-Request-ID": self._request_id()}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
+        if fault.retry_after_ms is not None:
+            headers["retry-after-ms"] = fault.retry_after_ms
         body = json.dumps({"error": f"injected failure ({fault.status})"}).encode()
         return Injected(failure=FakeResponse(fault.status, body, headers))
 
