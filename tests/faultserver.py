@@ -73,6 +73,22 @@ def trickle(seconds: float, interval: float = 0.05) -> Behaviour:
     return behaviour
 
 
+def trickle_headers(seconds: float, interval: float = 0.2) -> Behaviour:
+    """A status line, then one header line every `interval` seconds for `seconds`: each read
+    is well within any read timeout, and the header block never ends while it lasts."""
+    count = int(seconds / interval)
+
+    def behaviour(sock: socket.socket) -> bool:
+        sock.sendall(b"HTTP/1.1 200 OK\r\n")
+        for number in range(count):
+            sock.sendall(f"X-Trickle-{number}: {'x' * 20}\r\n".encode())
+            time.sleep(interval)
+        sock.sendall(b"Content-Length: 2\r\n\r\n[]")
+        return False
+
+    return behaviour
+
+
 def reset_mid_body() -> Behaviour:
     """Headers and part of the body, then a TCP reset."""
 

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,8 @@ def test_duration_units_are_documented_and_m_is_unmistakable() -> None:
         (["list", "--timeout", "soon"], "'soon' is not a number of seconds"),
         (["serve-fake", "--port", "70000"], "'70000' is not a port (0-65535"),
         (["serve-fake", "--port", "-1"], "'-1' is not a port"),
-        (["identify", "ak_secret_on_the_command_line"], "unrecognized arguments"),
+        (["identify", "ak_secret_on_the_command_line"], "no secret on the command line"),
+        (["create", "x", "--expires-at", "9999-12-31T23:00:00-05:00"], "past the year 9999 in UTC"),
         (["audit"], "choose at least one rule"),
         (["audit", "--idle-for", "1m"], "'m' is ambiguous"),
     ],
@@ -260,11 +262,14 @@ def test_bad_values_are_usage_errors(served: FakeApiKeys, argv: list[str], messa
     assert served.requests_handled == 0
 
 
-def test_a_secret_on_the_command_line_is_not_echoed(served: FakeApiKeys) -> None:
-    run = cli("identify", "ak_secret_on_the_command_line")
+def test_a_secret_on_the_command_line_is_refused_and_not_echoed(served: FakeApiKeys) -> None:
+    run = cli("identify", "ak_secret_on_the_command_line", "--json")
     assert run.code == 2
-    assert "ak_secret" in run.err  # argparse names what it refused; the point is it was refused
+    assert "ak_secret" not in run.err
+    assert "identify takes no secret on the command line" in run.err
     assert served.requests_handled == 0
+    # Other commands still name what they did not understand: a typo, not a secret.
+    assert "--colour" in cli("list", "--colour").err
 
 
 def test_every_missing_setting_is_named_with_the_clis_flags(
@@ -383,7 +388,7 @@ def test_a_created_key_whose_answer_fails_validation_still_gets_its_raw_key_out(
 def test_a_lost_create_response_says_the_key_may_exist_and_shows_candidates(
     served: FakeApiKeys,
 ) -> None:
-    created_key("deploy")  # an older key of the same name: not a candidate
+    older = created_key("deploy")  # an older key of the same name: not a candidate
     served.lose_next_response()
 
     run = cli("create", "deploy")
@@ -391,19 +396,22 @@ def test_a_lost_create_response_says_the_key_may_exist_and_shows_candidates(
     assert run.code == 1
     assert run.out == ""
     keys = json.loads(cli("list", "--json").out)
-    new = next(
-        key
-        for key in keys
-        if key["name"] == "deploy" and key["id"] not in run.err.split("candidates")[0]
-    )
+    (new,) = (key for key in keys if key["id"] != older["id"])
     lines = run.err.splitlines()
     assert "Server disconnected without sending a response" in lines[0]
-    assert "the key may have been created anyway; looking for a key named 'deploy'" in lines[1]
+    assert "the key may have been created anyway: look for a key named 'deploy'" in lines[0]
+    assert lines[1].startswith("api-keys: looking for the key it may have made (created since")
     assert lines[2] == "api-keys: candidates (their raw keys cannot be shown again):"
-    assert new["id"] in lines[3]
-    assert new["key_prefix"] in lines[3]
-    assert len([line for line in lines if "  key_" in line]) == 1 or len(keys) == 2
-    assert "Nothing was revoked." in lines[-1]
+    candidates = [line for line in lines if line.startswith("api-keys:   key_")]
+    assert len(candidates) == 2
+    (found,) = (line for line in candidates if new["id"] in line)
+    assert new["key_prefix"] in found
+    assert "before the call began" not in found
+    # A key of the same name made in the minute before is shown (the server's clock may be
+    # behind this one's), but marked as older than the call.
+    (earlier,) = (line for line in candidates if older["id"] in line)
+    assert earlier.endswith("(before the call began, by this machine's clock)")
+    assert lines[-1].endswith("Nothing was revoked.")
     assert all(key["status"] == "active" for key in keys)  # the CLI revoked nothing
 
 
@@ -441,7 +449,8 @@ def test_ctrl_c_during_a_create_says_the_key_may_exist(
     run = cli("create", "interrupted")
 
     assert run.code == 130
-    assert "the key may have been created anyway" in run.err
+    assert "looking for the key it may have made" in run.err
+    assert "none found, so it was most likely not created" in run.err
     assert run.err.endswith("api-keys: interrupted\n")
 
 
@@ -595,9 +604,9 @@ def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(
     assert run.code == 1
     raw = run.out.splitlines()[0]
     assert raw.startswith("ak_")  # the new secret is out
-    assert f"rotation of {old['id']} is half done" in run.err
-    assert "is on the output above" in run.err
-    assert f"revoke {old['id']} once the cause is fixed" in run.err
+    assert "the successor key_" in run.err
+    assert "raw key is above, shown this once; but revoking" in run.err
+    assert f"{old['id']} is still active: revoke it once the cause is fixed" in run.err
     statuses = sorted(key["status"] for key in json.loads(cli("list", "--json").out))
     assert statuses == ["active", "active"]
 
@@ -708,8 +717,8 @@ def test_identify_of_an_unknown_secret_exits_1(served: FakeApiKeys) -> None:
     run = cli("identify", stdin="ak_nothing_of_mine\n")
     assert run.code == 1
     assert run.err == (
-        "api-keys: no key in workspace ws_cli has this secret's prefix (compared here: the"
-        " secret was not sent)\n"
+        "api-keys: no key in workspace ws_cli has a prefix found in this secret (compared here:"
+        " the secret was not sent)\n"
     )
     assert "ak_nothing" not in run.err
 
@@ -718,3 +727,266 @@ def test_identify_with_nothing_on_stdin_is_a_usage_error(served: FakeApiKeys) ->
     run = cli("identify", stdin="\n\n")
     assert run.code == 2
     assert "no secret on stdin" in run.err
+
+
+# -- never lose a raw key: the failure paths ---------------------------------------------------
+
+BAD_CREATE = {
+    "id": "key_9",
+    "name": "x",
+    "keyPrefix": "ak_live_only",
+    "rawKey": "ak_live_onlycopySECRET",
+    "createdAt": "yesterday",
+}
+
+
+def _bad_create_answers(mock: respx.MockRouter) -> None:
+    """The served fake answers everything, except creates: a 201 that does not validate."""
+    base = os.environ["API_KEYS_BASE_URL"]
+    mock.post(url__startswith=base).respond(201, json=BAD_CREATE)
+    mock.route(url__startswith=base).pass_through()
+
+
+def test_create_json_whose_answer_fails_validation_prints_the_secret_as_json(
+    served: FakeApiKeys,
+) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        _bad_create_answers(mock)
+        run = cli("create", "x", "--json")
+
+    assert run.code == 1
+    shown = json.loads(run.out)
+    assert shown["raw_key"] == BAD_CREATE["rawKey"]
+    assert (shown["id"], shown["key_prefix"]) == ("key_9", "ak_live_only")
+    assert "createdAt" in shown["validation_error"]
+    assert "its raw key is in the JSON above, shown this once" in run.err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_rotate_whose_create_answer_fails_validation_still_delivers_the_secret(
+    served: FakeApiKeys, as_json: bool
+) -> None:
+    old = created_key("deploy")
+    with respx.mock(assert_all_called=False) as mock:
+        _bad_create_answers(mock)
+        run = cli("rotate", old["id"], *(["--json"] if as_json else []))
+
+    assert run.code == 1
+    if as_json:
+        assert json.loads(run.out)["raw_key"] == BAD_CREATE["rawKey"]
+    else:
+        assert run.out == BAD_CREATE["rawKey"] + "\n"
+    assert "key key_9 was created and its raw key is" in run.err
+    assert f"{old['id']} was not revoked and is still active" in run.err
+    assert json.loads(cli("list", "--json").out)[0]["status"] == "active"
+
+
+def test_rotate_whose_create_answer_fails_validation_fills_the_output_file(
+    served: FakeApiKeys, tmp_path: Path
+) -> None:
+    old = created_key("deploy")
+    path = tmp_path / "new.key"
+    with respx.mock(assert_all_called=False) as mock:
+        _bad_create_answers(mock)
+        run = cli("rotate", old["id"], "--output-file", str(path))
+
+    assert run.code == 1
+    assert path.read_text() == BAD_CREATE["rawKey"] + "\n"
+    assert f"its raw key is in {path}" in run.err
+    assert BAD_CREATE["rawKey"] not in run.out + run.err
+
+
+def _revoke_fails(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch, failure: BaseException | None
+) -> None:
+    import api_keys_client._resources as resources  # noqa: PLC0415
+
+    original = resources.ApiKeys.revoke
+
+    def revoke(self: Any, key_id: str, **options: Any) -> None:
+        if failure is not None:
+            raise failure
+        served.fail_next(3, status=503, retry_after=0)
+        original(self, key_id, **options)
+
+    monkeypatch.setattr(resources.ApiKeys, "revoke", revoke)
+
+
+def test_rotate_json_whose_revoke_fails_keeps_the_secret_in_its_json(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = created_key("deploy")
+    _revoke_fails(served, monkeypatch, None)
+
+    run = cli("rotate", old["id"], "--json")
+
+    assert run.code == 1
+    shown = json.loads(run.out)
+    assert shown["raw_key"].startswith(shown["key_prefix"])
+    assert shown["replaces"] == old["id"]
+    assert (
+        f"raw key is in the JSON above, shown this once; but revoking {old['id']} failed" in run.err
+    )
+    assert f"{old['id']} is still active: revoke it once the cause is fixed" in run.err
+    assert ".created" not in run.err  # the library's words for a library user, not here
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_rotate_interrupted_during_the_revoke_has_already_delivered(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    old = created_key("deploy")
+    _revoke_fails(served, monkeypatch, KeyboardInterrupt())
+
+    run = cli("rotate", old["id"], *(["--json"] if as_json else []))
+
+    assert run.code == 130
+    raw = json.loads(run.out)["raw_key"] if as_json else run.out.strip()
+    assert raw.startswith("ak_")
+    assert (
+        f"interrupted after the new key's secret was written: {old['id']} may still be active"
+        in run.err
+    )
+    assert "candidates" not in run.err  # the key is not lost: no hunt for it
+
+
+def test_an_ambiguous_rotate_looks_for_the_successor_not_the_old_key(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = created_key("deploy")
+    created_key("other")
+    served.lose_next_response() if False else None
+    import api_keys_client._resources as resources  # noqa: PLC0415
+
+    original = resources.ApiKeys.create
+
+    def create(self: Any, **arguments: Any) -> Any:
+        served.lose_next_response()
+        return original(self, **arguments)
+
+    monkeypatch.setattr(resources.ApiKeys, "create", create)
+    run = cli("rotate", old["id"])
+
+    assert run.code == 1
+    candidates = [line for line in run.err.splitlines() if line.startswith("api-keys:   key_")]
+    assert len(candidates) == 1
+    assert "'deploy'" in candidates[0]  # the successor takes the old key's name
+    assert old["id"] not in candidates[0]
+    assert f"{old['id']} was not revoked and is still active" in run.err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_output_file_that_cannot_be_written_falls_back_to_stdout_honestly(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, as_json: bool
+) -> None:
+    import api_keys_client._cli._delivery as delivery  # noqa: PLC0415
+    from api_keys_client._cli._console import OutputFailed  # noqa: PLC0415
+
+    def full(descriptor: int, raw_key: str) -> None:
+        os.close(descriptor)
+        raise OutputFailed("File too large")
+
+    monkeypatch.setattr(delivery, "write_output_file", full)
+    path = tmp_path / "k"
+
+    run = cli("create", "deploy", "--output-file", str(path), *(["--json"] if as_json else []))
+
+    assert run.code == 0
+    assert not path.exists()
+    assert f"could not write the raw key to {path} (File too large)" in run.err
+    if as_json:
+        shown = json.loads(run.out)  # one JSON object, not a bare line before it
+        assert shown["raw_key"].startswith(shown["key_prefix"])
+        assert "raw_key_file" not in shown
+    else:
+        assert run.out.splitlines()[0].startswith("ak_")
+        assert "Its raw key is in" not in run.out
+
+
+def test_a_usage_error_after_reserving_leaves_no_file(served: FakeApiKeys, tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    run = cli("create", "x", "--output-file", str(path), "--base-url", "ftp://nowhere")
+    assert run.code == 2
+    assert not path.exists()
+    run = cli("create", "bad\udcff", "--output-file", str(path))
+    assert run.code == 2
+    assert not path.exists()
+    assert served.requests_handled == 0
+
+
+def test_a_closed_stdout_refuses_to_make_a_secret(served: FakeApiKeys) -> None:
+    from api_keys_client._cli._console import ClosedStream  # noqa: PLC0415
+
+    err = io.StringIO()
+    code = main(["create", "nowhere"], out=ClosedStream(), err=err, stdin=io.StringIO())
+    assert code == 2
+    assert "stdout is closed, so a new raw key would have nowhere to go" in err.getvalue()
+    assert served.requests_handled == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (
+            ["create", "bad\udcff"],
+            "NAME has a character UTF-8 cannot encode (U+DCFF) at position 3",
+        ),
+        (["revoke", "\udcff", "--force"], "ID has a character UTF-8 cannot encode (U+DCFF)"),
+        (
+            ["list", "--base-url", "http://xn--a.com"],
+            "--base-url (or API_KEYS_BASE_URL) is not a valid URL",
+        ),
+        (["list", "--base-url", "http://a.test:99999"], "port 99999 is not a TCP port"),
+    ],
+)
+def test_text_no_request_can_carry_is_a_usage_error(
+    served: FakeApiKeys, argv: list[str], named: str
+) -> None:
+    run = cli(*argv)
+    assert run.code == 2
+    assert named in run.err
+    assert served.requests_handled == 0
+
+
+def test_identify_finds_a_secret_pasted_with_its_surroundings(served: FakeApiKeys) -> None:
+    leaked = created_key("leaked")
+    raw = leaked["raw_key"]
+    for pasted in (
+        f"\ufeff{raw}\r\n",  # a byte-order mark and a Windows line end
+        f"  {raw}\u200b  ",
+        f'API_KEY="{raw}"',
+        f"2026-11-27 ERROR request failed, token={raw} expired",
+    ):
+        run = cli("identify", "--json", stdin=pasted)
+        assert run.code == 0, (pasted, run.err)
+        assert json.loads(run.out)["id"] == leaked["id"]
+
+
+def test_identify_with_stdin_closed_is_a_usage_error(
+    served: FakeApiKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python makes of a closed descriptor 0
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["identify"], out=out, err=err)
+    assert code == 2
+    assert "no secret on stdin (it is closed)" in err.getvalue()
+
+
+def test_audit_json_names_the_audited_workspace_when_the_listing_does_not(
+    served: FakeApiKeys,
+) -> None:
+    key = {k: v for k, v in created_key("forever").items() if k != "raw_key"}
+    listed = {
+        "id": key["id"],
+        "name": "forever",
+        "key_prefix": key["key_prefix"],
+        "created_at": key["created_at"],
+        "expires_at": None,
+    }
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(url__startswith=os.environ["API_KEYS_BASE_URL"]).respond(200, json=[listed])
+        run = cli("audit", "--no-expiry", "--json")
+    assert run.code == 3
+    (finding,) = json.loads(run.out)
+    assert finding["workspace_id"] == "ws_cli"
+    assert finding["status"] == "active"

@@ -196,7 +196,8 @@ def test_ctrl_c_during_a_stalled_create_says_the_key_may_exist(service: Service)
     _, err = _interrupt_after(process, 1.5)
 
     assert process.returncode == 130
-    assert "the key may have been created anyway; looking for a key named 'ctrl-c'" in err
+    assert "looking for the key it may have made (created since" in err
+    assert "none found, so it was most likely not created" in err
     assert err.endswith("api-keys: interrupted\n")
     assert "Traceback" not in err
 
@@ -336,3 +337,72 @@ def test_a_real_terminal_is_not_taken_over_by_a_key_name(service: Service) -> No
     from api_keys_client._text import display_width  # noqa: PLC0415
 
     assert display_width(wide[: wide.index("ak_")]) == header.index("PREFIX")
+
+
+def _shell(
+    service: Service, command: str, stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    """`command` in bash, with `api-keys` on the PATH: for closed descriptors and raw bytes."""
+    env = {
+        **service.env,
+        "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}",
+    }
+    result = subprocess.run(
+        ["bash", "-c", command], env=env, input=stdin, capture_output=True, timeout=60, check=False
+    )
+    assert b"Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_create_with_stdout_closed_refuses_before_creating(service: Service) -> None:
+    result = _shell(service, "api-keys create nowhere >&-")
+    assert result.returncode == 2
+    assert b"stdout is closed, so a new raw key would have nowhere to go" in result.stderr
+    assert service.names() == []
+    with_file = _shell(
+        service,
+        f"api-keys create somewhere --output-file {os.devnull}.x >&- ; rm -f {os.devnull}.x",
+    )
+    assert with_file.returncode in (0, 2)  # /dev may be read-only: either way, no traceback
+
+
+def test_identify_with_stdin_closed_or_undecodable(service: Service) -> None:
+    service.create("mine")
+    closed = _shell(service, "api-keys identify <&-")
+    assert closed.returncode == 2
+    assert b"no secret on stdin" in closed.stderr
+    undecodable = _shell(service, "api-keys identify", stdin=b"ak_\xff\xfe secret\n")
+    assert undecodable.returncode == 2
+    assert b"stdin is not UTF-8 text" in undecodable.stderr
+    assert b"\xff" not in undecodable.stderr
+
+
+def test_identify_reads_utf8_whatever_the_locale(service: Service) -> None:
+    with service.fake.client(token=service.token, workspace_id="ws_term") as client:
+        leaked = client.api_keys.create(name="caf\u00e9 key")
+    result = subprocess.run(
+        [*CLI, "identify"],
+        env={**service.env, "PYTHONIOENCODING": "ascii"},
+        input=("\ufeff" + leaked.raw_key + "\r\n").encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert leaked.id.encode() in result.stdout
+    assert b"caf\\xe9 key" in result.stdout  # the name, escaped for an ascii terminal
+
+
+@pytest.mark.parametrize(
+    "command", ["api-keys revoke $'\\xff'", "api-keys create $'bad\\xed\\xa0\\x80'"]
+)
+def test_arguments_that_are_not_utf8(service: Service, command: str) -> None:
+    result = _shell(service, command)
+    assert result.returncode == 2
+    assert b"cannot encode" in result.stderr
+    assert service.fake.requests_handled == 0
+
+
+def test_a_usage_error_with_stderr_unwritable_still_exits_2(service: Service) -> None:
+    result = _shell(service, "api-keys bogus 2>/dev/full; echo status=$?")
+    assert result.stdout.strip().endswith(b"status=2")

@@ -205,3 +205,20 @@ def test_credentials_in_base_url_are_refused(api: Driver) -> None:
     with pytest.raises(sdk.InvalidArgumentError) as caught:
         api.client(base_url=f"https://user:{TOKEN}@api.test/v1")
     assert str(caught.value) == "base_url must not carry credentials (user:password@)"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("http://xn--a.com", "base_url is not a valid URL: Codepoint U+0080"),
+        ("https://api.test:99999", "base_url's port 99999 is not a TCP port"),
+        ("https://api.test:0", "base_url's port 0 is not a TCP port"),
+    ],
+)
+def test_hosts_and_ports_that_cannot_work_are_refused(
+    api: Driver, base_url: str, message: str
+) -> None:
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
+        api.client(base_url=base_url)
+    assert str(caught.value).startswith(message)
+    assert "\x80" not in str(caught.value)  # the offending text is escaped, not echoed raw

@@ -37,20 +37,38 @@ def test_rotate_stores_the_secret_then_revokes(
     assert isinstance(keys[new.id].expires_at, datetime.datetime)
 
 
-def test_rotate_that_cannot_store_the_secret_keeps_the_old_key(
+def test_rotate_refuses_an_existing_file_before_creating_anything(
     fake_api_keys_client: sdk.ApiKeysClient, tmp_path: Path
 ) -> None:
     old = fake_api_keys_client.api_keys.create(name="old")
     taken = tmp_path / "taken.key"
     taken.write_text("someone else's")
 
-    with pytest.raises(sdk.RotationError) as caught:
+    with pytest.raises(FileExistsError):
         rotate_key.rotate(fake_api_keys_client, old.id, str(taken))
 
-    keys = {k.id: k for k in fake_api_keys_client.api_keys.list()}
-    assert sdk.key_status(keys[old.id]) == "active"
-    assert caught.value.created.raw_key  # the new secret is still at hand
+    assert [k.id for k in fake_api_keys_client.api_keys.list()] == [old.id]  # nothing created
     assert taken.read_text() == "someone else's"
+
+
+def test_rotate_that_cannot_store_the_secret_takes_the_new_key_back(
+    fake_api_keys_client: sdk.ApiKeysClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = fake_api_keys_client.api_keys.create(name="old")
+    secret_file = tmp_path / "new.key"
+
+    def full_disk(descriptor: int, mode: str) -> object:
+        os.close(descriptor)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", full_disk)
+    with pytest.raises(sdk.RotationError) as caught:
+        rotate_key.rotate(fake_api_keys_client, old.id, str(secret_file))
+
+    keys = {k.id: k for k in fake_api_keys_client.api_keys.list()}
+    assert sdk.key_status(keys[old.id]) == "active"  # never revoked
+    assert sdk.key_status(keys[caught.value.created.id]) == "revoked"  # taken back
+    assert not secret_file.exists()
 
 
 def test_rotate_refuses_an_unknown_key(

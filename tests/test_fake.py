@@ -315,3 +315,17 @@ def test_fake_clients_close_their_own_pool_but_not_a_callers(fake: FakeApiKeys) 
         return still_open
 
     assert asyncio.run(scenario())
+
+
+def test_the_fake_refuses_an_expiry_it_could_not_store(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"authorization": f"Bearer {token}", "x-workspace-id": "ws_1"}
+    body = json.dumps({"name": "far", "expires_at": "9999-12-31T23:00:00-05:00"}).encode()
+
+    answer = fake.handle("POST", "/api-keys", headers, body)
+
+    assert (answer.status, json.loads(answer.body)) == (
+        400,
+        {"error": "expires_at is out of range"},
+    )
+    assert fake.handle("GET", "/api-keys", headers, b"").status == 200  # nothing stored

@@ -22,6 +22,7 @@ from .faultserver import (
     slow_headers,
     stall_mid_body,
     trickle,
+    trickle_headers,
 )
 
 FAST = httpx.Timeout(0.5, connect=0.5)
@@ -100,7 +101,7 @@ def test_trickling_body_cannot_outlast_the_timeout(api: Driver, server: FaultSer
     client = api.client(base_url=server.url, timeout=FAST, max_retries=0)
 
     started = time.monotonic()
-    with pytest.raises(sdk.APITimeoutError, match="longer than the timeout"):
+    with pytest.raises(sdk.APITimeoutError, match="took longer than the timeout to come whole"):
         api.list(client)
 
     assert time.monotonic() - started < 2.0
@@ -190,3 +191,26 @@ def test_requests_on_the_wire(api: Driver, server: FaultServer) -> None:
     assert headers["x-workspace-id"] == "ws_1"
     assert headers["authorization"].startswith("Bearer ")
     assert json.loads(body) == {"name": "deploy"}
+
+
+@pytest.mark.parametrize(
+    ("options", "bound"),
+    [
+        # The attempt's own deadline: connect + read.
+        ({"timeout": httpx.Timeout(1.0, connect=0.5), "max_retries": 0}, 1.5),
+        # The call's deadline, shorter still.
+        ({"timeout": 5.0, "total_timeout": 1.0, "max_retries": 0}, 1.0),
+    ],
+)
+def test_a_trickled_header_block_cannot_outlast_the_deadline(
+    api: Driver, server: FaultServer, options: dict[str, object], bound: float
+) -> None:
+    # Each header line comes within the read timeout: only a deadline on every socket read (the
+    # SDK's own sync pool) or asyncio.timeout (async) ends it.
+    server.script(trickle_headers(8.0))
+    started = time.monotonic()
+
+    with pytest.raises(sdk.APITimeoutError):
+        api.list(api.client(base_url=server.url, **options))
+
+    assert time.monotonic() - started < bound + 0.7

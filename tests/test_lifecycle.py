@@ -312,3 +312,29 @@ def test_create_refuses_an_expiry_that_cannot_work(
     with pytest.raises(sdk.InvalidArgumentError, match=message):
         harness.call("create", name="k", **arguments)
     assert harness.fake.requests_handled == handled
+
+
+def test_an_interrupted_rotation_says_which_key_exists(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = harness.call("create", name="deploy")
+    import api_keys_client._resources as resources  # noqa: PLC0415
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    async def cancelled(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(resources.ApiKeys, "revoke", interrupted)
+    monkeypatch.setattr(resources.AsyncApiKeys, "revoke", cancelled)
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        harness.call("rotate", old.id)
+
+    (note,) = caught.value.__notes__
+    assert note.startswith("api_keys_client: rotate was interrupted after creating key_")
+    assert f"{old.id} may still be active" in note
+    new = next(key for key in harness.call("list") if key.id != old.id)
+    assert new.id in note
+    assert new.key_prefix in note

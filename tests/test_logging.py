@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+import api_keys_client as sdk
 from api_keys_client import _logs
 
 from .conftest import CREATED_JSON, RAW_KEY, TOKEN, Driver
@@ -156,3 +157,22 @@ def test_debug_shows_more_than_info_and_masks_credentials(
     everything = "\n".join(debug)
     assert TOKEN not in everything
     assert RAW_KEY not in everything  # bodies are never logged
+
+
+def test_debug_logs_never_echo_the_token_a_server_sends_back(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_api.get("/api-keys").respond(
+        302, headers={"Location": f"https://elsewhere.test/x?t={TOKEN}", "X-Echo": TOKEN}
+    )
+
+    with (
+        caplog.at_level(logging.DEBUG, logger="api_keys_client"),
+        pytest.raises(sdk.APIStatusError),
+    ):
+        api.list()
+
+    everything = "\n".join(r.getMessage() for r in _sdk_records(caplog))
+    assert "response headers: " in everything
+    assert "location: https://elsewhere.test/x?t=[redacted]" in everything
+    assert TOKEN not in everything

@@ -191,3 +191,32 @@ def test_optional_fields_left_out_are_unset(api: Driver, mock_api: respx.MockRou
     assert key.revoked_at is UNSET
     assert key.scopes is UNSET
     assert repr(UNSET) == "UNSET"
+
+
+@pytest.mark.parametrize(
+    ("operation", "value", "message"),
+    [
+        ("create", "\ud800", "name has a character UTF-8 cannot encode (U+D800) at position 0"),
+        ("create", "ok\udcff", "name has a character UTF-8 cannot encode (U+DCFF) at position 2"),
+        ("revoke", "\udcff", "key_id has a character UTF-8 cannot encode (U+DCFF) at position 0"),
+    ],
+)
+def test_text_utf8_cannot_carry_is_refused_before_sending(
+    api: Driver, mock_api: respx.MockRouter, operation: str, value: str, message: str
+) -> None:
+    route = mock_api.route()
+    call = (
+        (lambda: api.create(name=value)) if operation == "create" else (lambda: api.revoke(value))
+    )
+    with pytest.raises(InvalidArgumentError) as caught:
+        call()
+    assert str(caught.value) == message
+    assert not route.called
+
+
+def test_an_expiry_past_9999_in_utc_is_refused(api: Driver, mock_api: respx.MockRouter) -> None:
+    route = mock_api.route()
+    minus_five = datetime.timezone(datetime.timedelta(hours=-5))
+    with pytest.raises(InvalidArgumentError, match="past the year 9999 once in UTC"):
+        api.create(expires_at=datetime.datetime(9999, 12, 31, 23, tzinfo=minus_five))
+    assert not route.called

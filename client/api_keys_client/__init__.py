@@ -33,13 +33,6 @@ ApiKeysError
 Nothing secret rides along: no token and no raw key in a message, in `args`, or in a request or
 response an exception keeps (their Authorization header is masked). The deliberate exceptions
 are the only copies of a key that exists: `APIResponseValidationError.raw_key` after a create,
-and `RotationError.created` (whose repr hides the raw key).
-Control characters from the server (in its messages, a Location, a request id) are escaped in
-messages; `APIStatusError.error` keeps the server's text exactly.
-
-Nothing secret rides along: no token and no raw key in a message, in `args`, or in a request or
-response an exception keeps (their Authorization header is masked). The deliberate exceptions
-are the only copies of a key that exists: `APIResponseValidationError.raw_key` after a create,
 and `RotationError.created` (whose repr hides the raw key). Control characters from the server
 (in its messages, a Location, a request id) are escaped in messages; `APIStatusError.error`
 keeps the server's text exactly.
@@ -252,16 +245,19 @@ class RotationError(ApiKeysError):
     """A rotation created the replacement but did not finish: the old key was not revoked.
 
     `created` is the new key, raw key included (it is never lost); `old_key_id` is the key that
-    is still active. The cause is chained (`__cause__`).
+    is still active; `step` says what failed ("on_created" or "revoke"). The cause is chained
+    (`__cause__`).
     """
 
     created: ApiKeyCreated
     old_key_id: str
+    step: str
 
-    def __init__(self, message: str, *, created: ApiKeyCreated, old_key_id: str) -> None:
+    def __init__(self, message: str, *, created: ApiKeyCreated, old_key_id: str, step: str) -> None:
         super().__init__(message)
         self.created = created
         self.old_key_id = old_key_id
+        self.step = step  # what failed after the create: "on_created" or "revoke"
 
 
 class InsecureTransportWarning(UserWarning):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from ._deadlines import attempt_deadline, within
+from ._deadlines import TOO_SLOW, attempt_deadline, within
 from ._failures import (
     ambiguous_create_note,
     out_of_time,
@@ -58,6 +58,7 @@ class CallState(Generic[T]):
         "began",
         "call",
         "deadline",
+        "ends",
         "request",
         "settings",
         "since",
@@ -73,6 +74,7 @@ class CallState(Generic[T]):
         self.spent = 0  # retry tokens taken from the budget
         self.began = time.time()  # wall clock: "created since" for an ambiguous create
         self.since = self.started = time.monotonic()  # the call's start; the attempt's start
+        self.ends = self.since  # when the current attempt must be over
         total = settings.total_timeout
         self.deadline = None if total is None else self.since + total
 
@@ -85,8 +87,10 @@ class CallState(Generic[T]):
         if self.deadline is not None:
             timeout = within(timeout, max(self.deadline - self.started, 0.001))
             self.request.extensions["timeout"] = timeout.as_dict()
-            return min(attempt_deadline(timeout), self.deadline)
-        return attempt_deadline(timeout)
+            self.ends = min(attempt_deadline(timeout), self.deadline)
+        else:
+            self.ends = attempt_deadline(timeout)
+        return self.ends
 
     def _log(self, outcome: str, response: httpx.Response | None) -> None:
         if logger.isEnabledFor(logging.INFO):
@@ -103,10 +107,12 @@ class CallState(Generic[T]):
             )
         if logger.isEnabledFor(logging.DEBUG):
             # Headers only, never a body: a create's response body holds the raw key.
+            # The server may echo the token (a Location with it in the query): redacted too.
+            redact = self.settings.redact
             request_headers = _headers_for_log(without_credentials(self.request))
-            logger.debug("request headers: %s", request_headers)
+            logger.debug("request headers: %s", redact(request_headers))
             if response is not None:
-                logger.debug("response headers: %s", _headers_for_log(response))
+                logger.debug("response headers: %s", redact(_headers_for_log(response)))
 
     def _ambiguous_note(self) -> str:
         """For a create that may have reached the server: how to check whether it did."""
@@ -159,13 +165,17 @@ class CallState(Generic[T]):
                 delay, refusal, late = self._afford(delay, after_timeout=timed_out)
         if delay is None:
             sent = not (isinstance(exc, httpx.RequestError) and never_sent(exc))
+            overdue = ""
+            if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= self.ends:
+                # Every read came in time, but not the whole response: say so.
+                overdue = f"; {TOO_SLOW}"
             error = transport_error(
                 exc,
                 self.settings,
                 request=self.request,
                 attempts=self.attempt,
                 sent=sent,
-                notes=refusal + (self._ambiguous_note() if sent else ""),
+                notes=overdue + refusal + (self._ambiguous_note() if sent else ""),
                 out_of_time=late or self._out_of_time(),
             )
             raise error from exc

@@ -15,7 +15,7 @@ import httpx
 
 from . import ApiKeysError, InsecureTransportWarning
 from ._attempts import CallState, RetryIn
-from ._deadlines import TOO_SLOW, DeadlineStream
+from ._deadlines import ATTEMPT_ENDS, TOO_SLOW, DeadlineStream, bound_the_sockets
 from ._operations import Call
 from ._resources import ApiKeys, AsyncApiKeys
 from ._response import APIResponse
@@ -95,6 +95,8 @@ class _ClientBase(Generic[HttpClientT]):
                 follow_redirects=False,
                 **pool_options,
             )
+            if isinstance(http_client, httpx.Client):
+                bound_the_sockets(http_client)  # async attempts are bounded by asyncio.timeout
         self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
 
     @classmethod
@@ -276,13 +278,19 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
         self.api_keys = ApiKeys(self)
 
     def _send(self, request: httpx.Request, ends: float) -> httpx.Response:
-        response = self._http_client.send(request, stream=True, follow_redirects=False)
+        # The SDK's own pool bounds every socket wait by `ends` (bound_the_sockets); the body's
+        # stream checks it between chunks too, which also holds for a caller's http_client.
+        token = ATTEMPT_ENDS.set(ends)
         try:
-            assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
-            response.stream = DeadlineStream(response.stream, ends, request)
-            response.read()
+            response = self._http_client.send(request, stream=True, follow_redirects=False)
+            try:
+                assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
+                response.stream = DeadlineStream(response.stream, ends, request)
+                response.read()
+            finally:
+                response.close()
         finally:
-            response.close()
+            ATTEMPT_ENDS.reset(token)
         return response
 
     def _exchange(self, state: CallState[T]) -> httpx.Response:

@@ -192,15 +192,26 @@ def rotation_source(keys: Iterable[ApiKey], key_id: str, workspace_id: str) -> A
     )
 
 
+# Characters a copy and paste adds that no key contains: a byte-order mark, zero-width spaces.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
+# A prefix this long is specific enough to be found inside surrounding text.
+MIN_PREFIX_INSIDE = 8
+
+
 def identify_in(keys: Iterable[ApiKey], raw_key: str) -> ApiKey | None:
-    """The key whose key_prefix `raw_key` starts with, matched here and never sent anywhere.
-    The longest prefix wins; two keys with the same matching prefix are refused as ambiguous."""
+    """The key whose key_prefix begins the secret, matched here and never sent anywhere. When
+    none begins it, a key whose prefix (8 characters or more) appears inside it: a secret often
+    leaks with what surrounds it (`API_KEY="ak_..."`, a line of a log). The longest prefix wins;
+    two keys with the same matching prefix are refused as ambiguous."""
     if not isinstance(raw_key, str):
         raise InvalidArgumentError(f"raw_key must be a str, not {type(raw_key).__name__}")
-    secret = raw_key.strip()
+    secret = raw_key.translate(_INVISIBLE).strip()
     if not secret:
         raise InvalidArgumentError("raw_key is empty")
-    matches = [key for key in keys if key.key_prefix and secret.startswith(key.key_prefix)]
+    keys = [key for key in keys if key.key_prefix]
+    matches = [key for key in keys if secret.startswith(key.key_prefix)] or [
+        key for key in keys if len(key.key_prefix) >= MIN_PREFIX_INSIDE and key.key_prefix in secret
+    ]
     if not matches:
         return None
     longest = max(len(key.key_prefix) for key in matches)
@@ -214,12 +225,25 @@ def identify_in(keys: Iterable[ApiKey], raw_key: str) -> ApiKey | None:
 def rotation_error(
     step: str, cause: BaseException, *, created: ApiKeyCreated, old_key_id: str
 ) -> RotationError:
-    """The error of a rotation that created the replacement and then failed at `step`."""
+    """The error of a rotation that created the replacement and then failed at `step`
+    ("on_created" or "revoke")."""
     reason = cause.message if isinstance(cause, ApiKeysError) else type(cause).__name__
+    failed = f"revoking {old_key_id}" if step == "revoke" else step
     return RotationError(
         f"rotation of {old_key_id} is half done: its replacement {created.id} (prefix"
-        f" {created.key_prefix}) was created, but {step} failed: {reason}. The new key, raw key"
+        f" {created.key_prefix}) was created, but {failed} failed: {reason}. The new key, raw key"
         f" included, is on this error's .created; {old_key_id} is still active",
         created=created,
         old_key_id=old_key_id,
+        step=step,
+    )
+
+
+def note_created_key(exc: BaseException, created: ApiKeyCreated, old_key_id: str) -> None:
+    """On an interruption (Ctrl-C, a cancelled task) after a rotation's create: say which key
+    exists now. Its raw key is not in the note: only on_created can have stored it."""
+    exc.add_note(
+        f"api_keys_client: rotate was interrupted after creating {created.id} (prefix"
+        f" {created.key_prefix}); its raw key is lost unless on_created stored it, and"
+        f" {old_key_id} may still be active"
     )

@@ -1,6 +1,6 @@
 """The `api_keys_client` logger. API_KEYS_LOG=debug or info turns it on without code.
 
-Nothing secret is ever passed to it; a filter also masks bearer tokens and raw-key-looking values
+Nothing secret is ever passed to it; a filter also masks bearer tokens and Authorization values
 in anything that reaches it, as a second line of defence.
 """
 

@@ -66,6 +66,20 @@ def list_call(*, workspace_id: str) -> Call[list[ApiKey]]:
     return Call(name="list", kwargs=kwargs, parse=_parse_list, idempotent=True)
 
 
+def checked_text(value: object, what: str) -> str:
+    """A str that UTF-8 can carry (a lone surrogate, as from undecodable bytes, cannot)."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(
+            f"{what} has a character UTF-8 cannot encode (U+{ord(value[exc.start]):04X}) at"
+            f" position {exc.start}"
+        ) from None
+    return value
+
+
 def create_call(
     *,
     workspace_id: str,
@@ -73,8 +87,7 @@ def create_call(
     expires_at: datetime.datetime | None,
     expires_in: datetime.timedelta | None = None,
 ) -> Call[ApiKeyCreated]:
-    if not isinstance(name, str):
-        raise InvalidArgumentError(f"name must be a str, not {type(name).__name__}")
+    name = checked_text(name, "name")
     expires_at = expiry_from(expires_at=expires_at, expires_in=expires_in)
     if expires_at is not None:
         if not isinstance(expires_at, datetime.datetime):
@@ -86,14 +99,19 @@ def create_call(
                 "expires_at must be timezone-aware (for example datetime.now(UTC)"
                 " + timedelta(days=30)); a naive datetime has no defined instant"
             )
+        try:
+            expires_at.astimezone(datetime.UTC)
+        except OverflowError:
+            raise InvalidArgumentError(
+                "expires_at is past the year 9999 once in UTC: no server can store it"
+            ) from None
     body = CreateApiKeyRequest(name=name, expires_at=UNSET if expires_at is None else expires_at)
     kwargs = create_api_key._get_kwargs(body=body, x_workspace_id=workspace_id)
     return Call(name="create", kwargs=kwargs, parse=_parse_created, idempotent=False, key_name=name)
 
 
 def revoke_call(*, workspace_id: str, key_id: str) -> Call[None]:
-    if not isinstance(key_id, str):
-        raise InvalidArgumentError(f"key_id must be a str, not {type(key_id).__name__}")
+    key_id = checked_text(key_id, "key_id")
     # The generated layer percent-encodes the id (so "a/../b" stays one segment), but "." and ".."
     # survive encoding and URL normalisation would turn them into another path.
     if key_id in ("", ".", ".."):

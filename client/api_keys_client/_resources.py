@@ -18,7 +18,13 @@ import httpx
 
 from . import ApiKeysError
 from ._generated.models import ApiKey, ApiKeyCreated
-from ._lifecycle import identify_in, replacement_expiry, rotation_error, rotation_source
+from ._lifecycle import (
+    identify_in,
+    note_created_key,
+    replacement_expiry,
+    rotation_error,
+    rotation_source,
+)
 from ._operations import create_call, list_call, revoke_call
 from ._settings import RequestOptions
 
@@ -130,7 +136,9 @@ class ApiKeys:
         (InvalidArgumentError) before anything is created. `on_created` is called with the new
         key before the old one is revoked: store the secret there, and if it raises, the old key
         stays active. A failure after the create raises RotationError, which carries the new key.
-        The per-call options apply to each of the three calls it makes (list, create, revoke).
+        An interruption (Ctrl-C) during the revoke is not an error of the SDK's: it goes on, with
+        a note naming the new key, whose secret only on_created can have kept. The per-call
+        options apply to each of the three calls it makes (list, create, revoke).
         """
         options: _CallOptions = {
             "timeout": timeout,
@@ -149,9 +157,10 @@ class ApiKeys:
         try:
             self.revoke(old.id, **options)
         except ApiKeysError as exc:
-            raise rotation_error(
-                f"revoking {old.id}", exc, created=created, old_key_id=old.id
-            ) from exc
+            raise rotation_error("revoke", exc, created=created, old_key_id=old.id) from exc
+        except BaseException as exc:  # Ctrl-C: it goes on, saying which key now exists
+            note_created_key(exc, created, old.id)
+            raise
         return created
 
     def identify(
@@ -345,9 +354,10 @@ class AsyncApiKeys:
         try:
             await self.revoke(old.id, **options)
         except ApiKeysError as exc:
-            raise rotation_error(
-                f"revoking {old.id}", exc, created=created, old_key_id=old.id
-            ) from exc
+            raise rotation_error("revoke", exc, created=created, old_key_id=old.id) from exc
+        except BaseException as exc:  # a cancelled task: it goes on, saying which key exists
+            note_created_key(exc, created, old.id)
+            raise
         return created
 
     async def identify(

@@ -13,6 +13,7 @@ import httpx
 
 from . import InvalidArgumentError
 from ._retry_budget import RetryBudget
+from ._text import escape_controls
 from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -146,10 +147,16 @@ def merge_headers(base: Mapping[str, str], extra: tuple[tuple[str, str], ...]) -
 def _base_url(value: str | httpx.URL) -> httpx.URL:
     try:
         url = httpx.URL(value)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise InvalidArgumentError(f"base_url is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+        host = url.host  # decodes an internationalised (punycode) host, which may be invalid
+        port = url.port
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:  # idna's errors are ValueErrors
+        raise InvalidArgumentError(
+            f"base_url is not a valid URL: {escape_controls(str(exc))}"
+        ) from None
+    if url.scheme not in ("http", "https") or not host:
         raise InvalidArgumentError("base_url must be an absolute http:// or https:// URL")
+    if port is not None and not 0 < port <= 65535:
+        raise InvalidArgumentError(f"base_url's port {port} is not a TCP port (1-65535)")
     if url.userinfo:
         # httpx would turn them into Basic auth in place of the token, and they would print.
         raise InvalidArgumentError("base_url must not carry credentials (user:password@)")

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from ._console import Console, OutputClosed, OutputFailed, esc
+from ._console import ClosedStream, Console, OutputClosed, OutputFailed, esc
 from ._parser import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -31,8 +31,8 @@ __all__ = ["main"]
 def _terminal_stream(stream: TextIO | None) -> TextIO:
     """sys.stdout or sys.stderr, made unable to fail on a character its encoding lacks (a key
     name in cp1252, a redirected Windows console): such characters print as escapes instead."""
-    if stream is None:  # pythonw, or a closed descriptor
-        return io.StringIO()
+    if stream is None:  # a closed descriptor (`api-keys list >&-`), or pythonw
+        return ClosedStream()
     if isinstance(stream, io.TextIOWrapper):
         stream.reconfigure(errors="backslashreplace")
     return stream
@@ -59,8 +59,17 @@ def _warning_printer(console: Console) -> Callable[..., None]:
 
 
 def _dispatch(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> int:
+    parser = build_parser(console.out, console.err)
     try:
-        args = build_parser(console.out, console.err).parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras and args.command == "identify":
+            # Never echo them: what lands here is usually the secret, pasted on the command line.
+            raise UsageError(
+                "identify takes no secret on the command line (ps and shell history show it):"
+                " pipe it in instead, `api-keys identify < file`"
+            )
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except ExitRequested as exc:
         console.write("")  # flushes: a closed pipe surfaces here, as OutputClosed
         return exc.code
@@ -117,7 +126,7 @@ def _run_safely(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> 
         console.say(f"error: {exc}")
         return EXIT_USAGE
     except InvalidArgumentError as exc:
-        from ._commands import in_cli_words  # noqa: PLC0415
+        from ._connection import in_cli_words  # noqa: PLC0415
 
         console.say(f"error: {esc(in_cli_words(exc.message))}")
         return EXIT_USAGE

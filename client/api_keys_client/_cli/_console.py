@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -42,6 +43,13 @@ def output_error(exc: OSError) -> Exception:
     if isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.ECONNRESET):
         return OutputClosed()
     return OutputFailed(exc.strerror or type(exc).__name__)
+
+
+class ClosedStream(io.StringIO):
+    """What a closed stdout or stderr is (Python gives None for it): every write fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
 
 
 def esc(value: object) -> str:
@@ -98,6 +106,11 @@ class Console:
 
     def __init__(self, out: TextIO, err: TextIO, *, as_json: bool) -> None:
         self.out, self.err, self.as_json = out, err, as_json
+
+    @property
+    def out_closed(self) -> bool:
+        """stdout was closed before the command started (`api-keys create x >&-`)."""
+        return isinstance(self.out, ClosedStream)
 
     def write(self, text: str) -> None:
         """Write to stdout and flush at once: what was written has left, or this raised."""

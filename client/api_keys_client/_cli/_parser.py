@@ -5,6 +5,7 @@ before anything is sent."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import math
 import re
@@ -15,7 +16,7 @@ from .._version import __version__
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the API said no, could not be reached, or output could not be written
-EXIT_USAGE = 2  # bad usage or configuration: nothing was sent
+EXIT_USAGE = 2  # bad usage or configuration, or a request refused: nothing was changed
 EXIT_FINDINGS = 3  # `audit` found keys that match a rule
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_PIPE_CLOSED = 141  # the reader of stdout went away (`| head`), as a SIGPIPE would
@@ -55,13 +56,13 @@ Settings come from the flags or from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_K
 (flags win). Global flags go before or after the command.
 
 Exit codes: 0 success; 1 the API said no, could not be reached, or the output could not be
-written; 2 bad usage or configuration (nothing was sent); 3 `audit` found matching keys; 130
-interrupted; 141 the reader of the output went away.
+written; 2 bad usage, bad configuration, or a request the CLI refuses (nothing was changed);
+3 `audit` found matching keys; 130 interrupted; 141 the reader of the output went away.
 """
 
 
 class UsageError(Exception):
-    """A value or setting the CLI refuses: exit code 2, nothing was sent."""
+    """A value, setting or request the CLI refuses: exit code 2, nothing was changed."""
 
 
 class ExitRequested(Exception):
@@ -90,14 +91,20 @@ class Parser(argparse.ArgumentParser):
 
                 raise output_error(exc) from None
 
+    def _say(self, message: str) -> None:
+        """A line on stderr; if stderr is gone, there is nowhere left to say it."""
+        with contextlib.suppress(OSError):
+            self.err.write(message)
+            self.err.flush()
+
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            self.err.write(message)
+            self._say(message)
         raise ExitRequested(status)
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(self.err)
-        self.err.write(f"{self.prog}: error: {message}\n")
+        self._say(self.format_usage())
+        self._say(f"{self.prog}: error: {message}\n")
         raise ExitRequested(EXIT_USAGE)
 
 
@@ -146,6 +153,10 @@ def parse_instant(text: str) -> datetime.datetime:
         ) from None
     # A shell has no better guess than UTC for a time without an offset.
     value = value if value.utcoffset() is not None else value.replace(tzinfo=datetime.UTC)
+    try:
+        value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{text!r} is past the year 9999 in UTC") from None
     if value <= datetime.datetime.now(datetime.UTC):
         raise argparse.ArgumentTypeError(f"{text!r} is in the past: a key would be born expired")
     return value

@@ -473,6 +473,10 @@ class FakeApiKeys:
             raise _Refusal(400, "expires_at must be an RFC 3339 date-time") from None
         if expires_at.utcoffset() is None:
             raise _Refusal(400, "expires_at must carry a time zone offset")
+        try:
+            expires_at.astimezone(datetime.UTC)
+        except OverflowError:
+            raise _Refusal(400, "expires_at is out of range") from None
         if expires_at <= self._clock():
             raise _Refusal(400, "expires_at must be in the future")
         return name, expires_at
