@@ -4,7 +4,7 @@ today's spec, so these models stand in for what a future schema might bring)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 import attrs
@@ -57,3 +57,46 @@ def test_a_single_lax_field_is_rechecked() -> None:
 def test_the_real_async_sleep_sleeps() -> None:
     # The suite records waits instead of sleeping; this checks the real function once.
     asyncio.run(_client._async_sleep(0.0))
+
+
+def test_a_json_array_of_pairs_is_not_an_object() -> None:
+    # dict() would happily turn [["id", "k"], ...] into an object: the decoder does not.
+    from api_keys_client import ApiKey  # noqa: PLC0415
+
+    pairs = [
+        ["id", "k"],
+        ["name", "n"],
+        ["key_prefix", "p"],
+        ["created_at", "2026-11-27T01:04:00Z"],
+    ]
+    with pytest.raises(ResponseShapeError) as caught:
+        decode_list(ApiKey, [pairs])
+    assert str(caught.value) == "item 0: ApiKey: expected a JSON object, got array"
+    with pytest.raises(ResponseShapeError, match=r"^ApiKey: expected a JSON object, got array$"):
+        decode_model(ApiKey, pairs)
+
+
+def test_the_sync_deadline_closes_the_inner_stream_at_once() -> None:
+    import httpx  # noqa: PLC0415
+
+    from api_keys_client._deadlines import DeadlineStream  # noqa: PLC0415
+
+    closed: list[str] = []
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while True:
+                yield b"x"
+        finally:
+            closed.append("inner generator")
+
+    class Inner(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            return chunks()
+
+    request = httpx.Request("GET", "https://api.test/api-keys")
+    stream = DeadlineStream(Inner(), deadline=0.0, request=request)  # already past
+    with pytest.raises(httpx.ReadTimeout) as caught:
+        list(stream)
+    assert closed == ["inner generator"]  # closed before the exception leaves, not at collection
+    assert caught.value.request is request

@@ -176,3 +176,23 @@ def test_debug_logs_never_echo_the_token_a_server_sends_back(
     assert "response headers: " in everything
     assert "location: https://elsewhere.test/x?t=[redacted]" in everything
     assert TOKEN not in everything
+
+
+def test_each_retry_is_one_line_saying_why_and_when(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture, sleeps: list[float]
+) -> None:
+    mock_api.get("/api-keys").side_effect = [
+        httpx.Response(503, headers={"Retry-After": "0.25"}),
+        httpx.ConnectError("refused"),
+        httpx.Response(200, json=[]),
+    ]
+
+    with caplog.at_level(logging.INFO, logger="api_keys_client"):
+        api.list()
+
+    retries = [r.getMessage() for r in _sdk_records(caplog) if r.getMessage().startswith("retry")]
+    assert retries == [
+        "retrying list in 0.25 s after HTTP 503",
+        f"retrying list in {sleeps[1]:.2f} s after ConnectError",
+    ]
+    assert all(r.levelno == logging.INFO for r in _sdk_records(caplog))

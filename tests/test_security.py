@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import warnings
 
+import httpx
 import pytest
 import respx
 
@@ -56,3 +57,87 @@ def test_loopback_or_https_does_not_warn(api: Driver, base_url: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         api.client(base_url=base_url)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_caller_pool_that_follows_redirects_is_not_followed(flavour: str) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "api.test":
+            return httpx.Response(302, headers={"Location": "https://evil.test/steal"})
+        return httpx.Response(200, json=[])
+
+    transport = httpx.MockTransport(handler)
+    if flavour == "sync":
+        with (
+            httpx.Client(transport=transport, follow_redirects=True) as pool,
+            pytest.raises(sdk.APIStatusError) as caught,
+        ):
+            sdk.ApiKeysClient(
+                base_url="https://api.test",
+                token=TOKEN,
+                workspace_id="ws_1",
+                http_client=pool,
+            ).api_keys.list()
+    else:
+        import asyncio  # noqa: PLC0415
+
+        async def run() -> None:
+            async with httpx.AsyncClient(transport=transport, follow_redirects=True) as pool:
+                await sdk.AsyncApiKeysClient(
+                    base_url="https://api.test",
+                    token=TOKEN,
+                    workspace_id="ws_1",
+                    http_client=pool,
+                ).api_keys.list()
+
+        with pytest.raises(sdk.APIStatusError) as caught:
+            asyncio.run(run())
+    assert caught.value.status_code == 302
+    assert seen == ["https://api.test/api-keys"]  # the token never went to evil.test
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_child_of_a_client_on_a_caller_pool_keeps_every_header(flavour: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    transport = httpx.MockTransport(handler)
+    if flavour == "sync":
+        with httpx.Client(transport=transport) as pool:
+            parent = sdk.ApiKeysClient(
+                base_url="https://api.test",
+                token=TOKEN,
+                workspace_id="ws_1",
+                headers={"X-Team": "keys"},
+                http_client=pool,
+            )
+            parent.with_workspace("ws_2").api_keys.list()
+            parent.with_options(timeout=3.0).api_keys.list()
+    else:
+        import asyncio  # noqa: PLC0415
+
+        async def run() -> None:
+            async with httpx.AsyncClient(transport=transport) as pool:
+                parent = sdk.AsyncApiKeysClient(
+                    base_url="https://api.test",
+                    token=TOKEN,
+                    workspace_id="ws_1",
+                    headers={"X-Team": "keys"},
+                    http_client=pool,
+                )
+                await parent.with_workspace("ws_2").api_keys.list()
+                await parent.with_options(timeout=3.0).api_keys.list()
+
+        asyncio.run(run())
+    for request, workspace in zip(seen, ["ws_2", "ws_1"], strict=True):
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["x-workspace-id"] == workspace
+        assert request.headers["user-agent"].startswith("api-keys-client/")
+        assert request.headers["accept"] == "application/json"
+        assert request.headers["x-team"] == "keys"
