@@ -329,3 +329,179 @@ def test_the_fake_refuses_an_expiry_it_could_not_store(fake: FakeApiKeys) -> Non
         {"error": "expires_at is out of range"},
     )
     assert fake.handle("GET", "/api-keys", headers, b"").status == 200  # nothing stored
+
+
+# -- the fake's boundaries, defaults and wire format (each pinned by a mutation that survived) --
+
+
+def test_a_name_of_exactly_the_maximum_length_is_accepted(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+
+    status, body = _raw(
+        fake, "POST", "/api-keys", headers, json.dumps({"name": "x" * 100}).encode()
+    )
+
+    assert status == 201
+    assert isinstance(body, dict)
+    assert body["name"] == "x" * 100
+
+
+def test_this_very_instant_is_not_in_the_future_and_a_key_expiring_now_is_expired(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient, clock: Clock
+) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+    body = json.dumps({"name": "now", "expires_at": NOW.isoformat()}).encode()
+    assert _raw(fake, "POST", "/api-keys", headers, body) == (
+        400,
+        {"error": "expires_at must be in the future"},
+    )
+
+    created = client.api_keys.create(name="short", expires_at=NOW + datetime.timedelta(seconds=1))
+    as_the_key = {"Authorization": f"Bearer {created.raw_key}", "X-Workspace-ID": "ws_1"}
+    clock.now = NOW + datetime.timedelta(seconds=1, microseconds=-1)
+    assert _raw(fake, "GET", "/api-keys", as_the_key)[0] == 200
+    clock.now = NOW + datetime.timedelta(seconds=1)
+    assert _raw(fake, "GET", "/api-keys", as_the_key) == (401, {"error": "api key expired"})
+
+
+def test_keys_made_in_the_same_instant_list_newest_first(client: sdk.ApiKeysClient) -> None:
+    for name in ("a", "b", "c"):
+        client.api_keys.create(name=name)  # the clock does not move
+
+    keys = client.api_keys.list()
+
+    assert [k.name for k in keys] == ["c", "b", "a"]
+    assert len({k.id for k in keys}) == 3
+    assert all(k.id.startswith("key_") and "None" not in k.id for k in keys)
+
+
+def test_the_fake_speaks_the_go_services_json(fake: FakeApiKeys, client: sdk.ApiKeysClient) -> None:
+    created = client.api_keys.create(name="k", expires_at=NOW + datetime.timedelta(days=1))
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+    with fake.client(token=token, workspace_id="ws_1") as other:
+        other.api_keys.create(name="theirs")
+
+    mine = client.api_keys.list()[0]
+    theirs = json.loads(
+        fake.handle("GET", "/api-keys", {k.lower(): v for k, v in headers.items()}, b"").body
+    )[0]
+
+    # user_id under its wire name: one user's keys share it, another user's differ.
+    assert isinstance(mine.user_id, str)
+    assert mine.user_id.startswith("user_")
+    assert theirs["user_id"].startswith("user_")
+    assert theirs["user_id"] != mine.user_id
+    # Go's time.Time: 'Z' for UTC, never '+00:00'; a nil slice and nil pointers are null.
+    assert theirs["created_at"].endswith("Z")
+    assert "+00:00" not in json.dumps(theirs)
+    assert theirs["scopes"] is None
+    assert theirs["revoked_at"] is None
+    raw = _raw(
+        fake,
+        "GET",
+        "/api-keys",
+        {"Authorization": f"Bearer {created.raw_key}", "X-Workspace-ID": "ws_1"},
+    )[1]
+    assert isinstance(raw, list)
+    assert raw[0]["expires_at"] == "2030-01-02T12:00:00Z"
+
+
+def test_fail_next_defaults_to_one_503_without_retry_after(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient
+) -> None:
+    fake.fail_next()
+
+    with pytest.raises(sdk.InternalServerError) as caught:
+        client.api_keys.list()  # max_retries=0
+
+    assert caught.value.status_code == 503
+    assert caught.value.error == "injected failure (503)"
+    assert caught.value.response.headers["Content-Type"] == "application/json"
+    assert "Retry-After" not in caught.value.response.headers
+    assert "retry-after-ms" not in caught.value.response.headers
+    assert client.api_keys.list() == []  # one request only
+
+
+def test_fail_next_sends_both_retry_headers_as_given(
+    fake: FakeApiKeys, client: sdk.ApiKeysClient
+) -> None:
+    fake.fail_next(status=429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT", retry_after_ms=250)
+
+    with pytest.raises(sdk.RateLimitError) as caught:
+        client.api_keys.list()
+
+    headers = caught.value.response.headers
+    assert (headers["Retry-After"], headers["retry-after-ms"]) == (
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+        "250",
+    )
+
+
+def test_fake_clients_take_every_client_option(fake: FakeApiKeys, sleeps: list[float]) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    seen: list[httpx.Request] = []
+    pool = httpx.Client(transport=fake.transport(), event_hooks={"request": [seen.append]})
+    with fake.client(
+        token=token,
+        workspace_id="ws_1",
+        timeout=0.25,
+        max_retries=4,
+        total_timeout=9.0,
+        retry_budget=False,
+        headers={"X-Trace": "t-1"},
+        http_client=pool,
+    ) as client:
+        assert (client.timeout, client.max_retries) == (httpx.Timeout(0.25), 4)
+        assert (client.total_timeout, client.retry_budget) == (9.0, None)
+        fake.fail_next(4)
+        assert client.api_keys.list() == []  # the fifth attempt: max_retries=4 reached it
+    assert len(seen) == 5
+    assert {r.headers["X-Trace"] for r in seen} == {"t-1"}
+    pool.close()
+
+    async def scenario() -> tuple[int, str, int]:
+        seen_async: list[httpx.Request] = []
+
+        async def record(request: httpx.Request) -> None:
+            seen_async.append(request)
+
+        async_pool = httpx.AsyncClient(
+            transport=fake.async_transport(), event_hooks={"request": [record]}
+        )
+        async with fake.async_client(
+            token=token,
+            workspace_id="ws_1",
+            timeout=0.5,
+            max_retries=3,
+            headers={"X-Trace": "t-2"},
+            http_client=async_pool,
+        ) as client:
+            assert client.timeout == httpx.Timeout(0.5)
+            fake.fail_next(3)
+            await client.api_keys.list()
+        await async_pool.aclose()
+        return len(seen_async), seen_async[0].headers["X-Trace"], client.max_retries
+
+    assert asyncio.run(scenario()) == (4, "t-2", 3)
+
+
+def test_a_head_request_over_http_gets_headers_but_no_body(fake: FakeApiKeys) -> None:
+    with fake.serve() as base_url, httpx.Client() as http:
+        head = http.head(base_url + "/nothing")
+        get = http.get(base_url + "/nothing")
+    assert (head.status_code, head.content) == (404, b"")
+    assert head.headers["Content-Length"] == str(len(get.content)) == "19"
+    assert get.content == b"404 page not found\n"
+
+
+def test_a_request_body_reaches_the_fake_whole_over_http(fake: FakeApiKeys) -> None:
+    token = fake.add_user(workspaces=["ws_1"])
+    headers = {"Authorization": f"Bearer {token}", "X-Workspace-ID": "ws_1"}
+    with fake.serve() as base_url, httpx.Client(headers=headers) as http:
+        empty = http.post(base_url + "/api-keys")
+        named = http.post(base_url + "/api-keys", json={"name": "über"})
+    assert (empty.status_code, empty.json()) == (400, {"error": "request body must be JSON"})
+    assert (named.status_code, named.json()["name"]) == (201, "über")
