@@ -167,12 +167,16 @@ def test_success_status_with_wrong_body(
     api: Driver, mock_api: respx.MockRouter, operation: str, body: bytes, message: str
 ) -> None:
     status = 201 if operation == "create" else 200
-    operation_route(mock_api, operation).respond(status, content=body)
+    operation_route(mock_api, operation).respond(
+        status, content=body, headers={"X-Request-ID": "req_wrong_body"}
+    )
 
     with pytest.raises(sdk.APIResponseValidationError, match=message) as caught:
         api.call(operation)
 
     assert caught.value.status_code == status
+    assert caught.value.request_id == "req_wrong_body"
+    assert caught.value.message == str(caught.value)
     assert caught.value.response.content == body
 
 
@@ -275,6 +279,7 @@ def test_transport_failures(
         api.call(operation, api.client(max_retries=0))
 
     assert type(caught.value) is error_class
+    assert caught.value.message == str(caught.value)
     assert caught.value.request is not None
     method, path = ROUTES[operation]
     verb = "timed out" if error_class is sdk.APITimeoutError else "failed"

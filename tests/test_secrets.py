@@ -155,6 +155,14 @@ class _Raising(httpx.BaseTransport, httpx.AsyncBaseTransport):
         raise self.exc
 
 
+def _wrapping_a_request_less_httpx_error() -> Exception:
+    """A custom transport's own exception whose cause is an httpx error that never had a request
+    attached (httpx raises RuntimeError on `.request` then): scrubbing must cope with it."""
+    outer = RuntimeError("a proxy library gave up")
+    outer.__cause__ = httpx.ConnectError(f"refused for Bearer {TOKEN}")
+    return outer
+
+
 TRANSPORT_FAILURES = [
     httpx.ConnectError(f"refused for Bearer {TOKEN}"),
     httpx.ReadTimeout(f"timed out: {TOKEN}"),
@@ -162,6 +170,7 @@ TRANSPORT_FAILURES = [
     httpx.LocalProtocolError(f"Illegal header value b'Bearer {TOKEN}'"),
     RuntimeError(f"a broken custom transport said {TOKEN}"),
     UnicodeEncodeError("ascii", f"Bearer {TOKEN}\u00e9", 7, 8, "ordinal not in range(128)"),
+    _wrapping_a_request_less_httpx_error(),
 ]
 
 
