@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -196,3 +197,40 @@ def test_each_retry_is_one_line_saying_why_and_when(
         f"retrying list in {sleeps[1]:.2f} s after ConnectError",
     ]
     assert all(r.levelno == logging.INFO for r in _sdk_records(caplog))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer abc.def", "Authorization: [redacted]"),
+        ("token bearer abc.def here", "token bearer [redacted] here"),
+        ('{"Authorization": "abc.def"}', '{"Authorization": "[redacted]"}'),
+        ("x authorization=abc.def; y", "x authorization=[redacted]; y"),
+    ],
+)
+def test_redaction_keeps_everything_but_the_credential(text: str, expected: str) -> None:
+    assert _logs.redact(text) == expected
+
+
+@pytest.mark.parametrize("setting", ["info", "debug"])
+def test_api_keys_log_writes_one_readable_line_per_event_to_stderr(setting: str) -> None:
+    code = (
+        "from api_keys_client.testing import FakeApiKeys\n"
+        "fake = FakeApiKeys(); token = fake.add_user(workspaces=['w'])\n"
+        "with fake.client(token=token, workspace_id='w') as client: client.api_keys.list()\n"
+    )
+    env = {**os.environ, "API_KEYS_LOG": setting}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    lines = result.stderr.splitlines()
+    line = re.compile(
+        r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} api_keys_client"
+        r" (?P<level>INFO|DEBUG)\] (?P<text>.+)"
+    )
+    matches = [line.fullmatch(text) for text in lines]
+    assert lines
+    assert all(matches), lines
+    levels = {m["level"] for m in matches if m}
+    assert levels == ({"INFO", "DEBUG"} if setting == "debug" else {"INFO"})
+    assert any(m and m["text"].startswith("GET /api-keys -> 200 in ") for m in matches)
