@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 import respx
 
 from api_keys_client._cli import main
+from api_keys_client._cli._parser import build_parser
 from api_keys_client._text import display_width
 from api_keys_client.testing import FakeApiKeys
 
@@ -120,6 +122,73 @@ def test_list_table(served: FakeApiKeys) -> None:
     listed = json.loads(cli("list", "--json").out)
     assert [k["name"] for k in listed] == ["beta", "alpha"]
     assert "raw_key" not in listed[0]
+
+
+class _Clock:
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+
+def test_list_table_lines_up_every_column_and_shows_each_date_in_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fake's clock runs two hours behind, so that every date is in the CLI's past.
+    start = datetime.datetime.now(UTC).replace(second=0, microsecond=0) - datetime.timedelta(
+        hours=2
+    )
+    clock = _Clock(start)
+    fake = FakeApiKeys(clock=clock)
+    token = fake.add_user(workspaces=["ws"])
+    minutes = datetime.timedelta(minutes=1)
+    with fake.client(token=token, workspace_id="ws") as client:
+        used = client.api_keys.create(name="alpha", expires_at=start + 90 * 24 * 60 * minutes)
+        clock.now += 5 * minutes
+        never = client.api_keys.create(name="a much longer name")
+        clock.now += 5 * minutes
+        gone = client.api_keys.create(name="gone")
+        client.api_keys.revoke(gone.id)
+        clock.now += 5 * minutes
+        lapsed = client.api_keys.create(name="lapsed", expires_at=clock.now + 60 * minutes)
+    clock.now = start + 70 * minutes
+    with fake.client(token=used.raw_key, workspace_id="ws") as as_the_key:
+        as_the_key.api_keys.list()  # sets last_used_at
+    # Dates are shown in UTC whatever the machine's zone is.
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        with fake.serve() as base_url:
+            run = cli("list", "--base-url", base_url, "--token", token, "--workspace", "ws")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    assert run.code == 0
+    header, *lines = run.out.splitlines()
+    titles = ["ID", "NAME", "PREFIX", "STATUS", "CREATED", "EXPIRES", "LAST USED"]
+    starts = [header.index(title) for title in titles]
+    ends = [*starts[1:], None]
+    rows = [[line[a:b].strip() for a, b in zip(starts, ends, strict=True)] for line in lines]
+
+    def when(moment: datetime.datetime) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+    assert rows == [
+        [lapsed.id, "lapsed", lapsed.key_prefix, "expired", when(start + 15 * minutes),
+         when(start + 75 * minutes), "never"],
+        [gone.id, "gone", gone.key_prefix, "revoked", when(start + 10 * minutes), "never", "never"],
+        [never.id, "a much longer name", never.key_prefix, "active", when(start + 5 * minutes),
+         "never", "never"],
+        [used.id, "alpha", used.key_prefix, "active", when(start),
+         when(start + 90 * 24 * 60 * minutes), when(start + 70 * minutes)],
+    ]  # fmt: skip
+    # Left-aligned, two spaces between columns, no trailing blanks.
+    assert starts[0] == 0
+    for line in [header, *lines]:
+        assert line == line.rstrip()
+        assert all(line[start] != " " and line[start - 2 : start] == "  " for start in starts[1:])
 
 
 @pytest.mark.parametrize(
@@ -260,6 +329,36 @@ def test_bad_values_are_usage_errors(served: FakeApiKeys, argv: list[str], messa
     assert message in run.err
     assert run.out == ""
     assert served.requests_handled == 0
+
+
+def test_no_command_is_a_usage_error(served: FakeApiKeys) -> None:
+    run = cli()
+    assert (run.code, run.out) == (2, "")
+    assert run.err.startswith("usage: api-keys ")
+    assert run.err.endswith("api-keys: error: the following arguments are required: COMMAND\n")
+    assert served.requests_handled == 0
+
+
+def test_serve_fake_listens_on_8765_unless_told_otherwise() -> None:
+    parser = build_parser(io.StringIO(), io.StringIO())
+    assert parser.parse_args(["serve-fake"]).port == 8765
+    assert parser.parse_args(["serve-fake", "--port", "0"]).port == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2099-01-01T00:00+02:00", "2098-12-31T22:00:00Z"),
+        ("2099-01-01T00:00:00-05:30", "2099-01-01T05:30:00Z"),
+        ("2099-01-01T00:00Z", "2099-01-01T00:00:00Z"),
+        ("2099-01-01", "2099-01-01T00:00:00Z"),  # no offset: UTC, as the README says
+    ],
+)
+def test_expires_at_keeps_the_offset_it_is_given(
+    served: FakeApiKeys, given: str, stored: str
+) -> None:
+    created = created_key("offset", "--expires-at", given)
+    assert created["expires_at"] == stored
 
 
 def test_a_secret_on_the_command_line_is_refused_and_not_echoed(served: FakeApiKeys) -> None:
