@@ -87,6 +87,24 @@ def test_a_calls_max_retries_is_its_own(
 
 
 @pytest.mark.parametrize("operation", ["list", "create", "revoke"])
+def test_a_calls_total_timeout_is_its_own(
+    api: Driver, mock_api: respx.MockRouter, operation: str, sleeps: list[float]
+) -> None:
+    method, path, status, body = ROUTES[operation]
+    busy = httpx.Response(429, headers={"Retry-After": "10"})
+    route = mock_api.route(method=method, path=path).mock(
+        side_effect=[busy, busy, httpx.Response(status, json=body)]
+    )
+
+    with pytest.raises(sdk.APITimeoutError):
+        _call(api, operation, total_timeout=5.0)  # a 10 s wait cannot fit in 5 s
+    assert (route.call_count, sleeps) == (1, [])
+
+    _call(api, operation)  # the client has no deadline: it waits and succeeds
+    assert (route.call_count, sleeps) == (3, [10.0])
+
+
+@pytest.mark.parametrize("operation", ["list", "create", "revoke"])
 def test_extra_headers_are_sent_and_win_over_the_clients(
     api: Driver, mock_api: respx.MockRouter, operation: str
 ) -> None:

@@ -99,6 +99,10 @@ def test_create_json_is_snake_case_like_list_json(served: FakeApiKeys) -> None:
         "last_used_at", "revoked_at", "user_id", "workspace_id", "scopes",
     }  # fmt: skip
     assert (listed["status"], listed["revoked_at"], listed["scopes"]) == ("active", None, None)
+    assert listed["updated_at"] == listed["created_at"]  # the fake sets both at creation
+    assert listed["last_used_at"] is None
+    assert listed["user_id"].startswith("user_")
+    assert listed["workspace_id"] == "ws_cli"
 
 
 def test_list_table(served: FakeApiKeys) -> None:
@@ -122,6 +126,22 @@ def test_list_table(served: FakeApiKeys) -> None:
     listed = json.loads(cli("list", "--json").out)
     assert [k["name"] for k in listed] == ["beta", "alpha"]
     assert "raw_key" not in listed[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("", 0),
+        ("abc", 3),
+        ("\u65e5\u672c", 4),  # wide (W): two columns each
+        ("\uff21", 2),  # fullwidth (F)
+        ("e\u0301", 1),  # a combining accent takes no column
+        ("\u00e9", 1),  # ambiguous-width (A) letters count as narrow
+        ("a\u200bb", 2),  # a zero-width space (Cf) takes no column
+    ],
+)
+def test_display_width_counts_terminal_columns(text: str, columns: int) -> None:
+    assert display_width(text) == columns
 
 
 class _Clock:
@@ -706,8 +726,11 @@ def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(
     assert "the successor key_" in run.err
     assert "raw key is above, shown this once; but revoking" in run.err
     assert f"{old['id']} is still active: revoke it once the cause is fixed" in run.err
-    statuses = sorted(key["status"] for key in json.loads(cli("list", "--json").out))
-    assert statuses == ["active", "active"]
+    listed = json.loads(cli("list", "--json").out)
+    assert sorted(key["status"] for key in listed) == ["active", "active"]
+    (new,) = [key for key in listed if key["id"] != old["id"]]
+    assert raw.startswith(new["key_prefix"])
+    assert f"the successor {new['id']} (prefix {new['key_prefix']}) was created" in run.err
 
 
 # -- audit -------------------------------------------------------------------------------------

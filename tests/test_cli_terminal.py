@@ -128,6 +128,13 @@ def test_a_full_disk(service: Service) -> None:
         "could not be written (No space left on device) and cannot be shown again" in created.stderr
     )
     assert "lost" in service.names()  # it was created: the message says so, and how to revoke
+    with service.fake.client(token=service.token, workspace_id="ws_term") as client:
+        (lost,) = [key for key in client.api_keys.list() if key.name == "lost"]
+    assert (
+        f"the raw key of the new key {lost.id} (prefix {lost.key_prefix}) could not be written"
+        in created.stderr
+    )
+    assert f"(api-keys revoke {lost.id})" in created.stderr
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii", "latin-1"])

@@ -505,3 +505,15 @@ def test_a_request_body_reaches_the_fake_whole_over_http(fake: FakeApiKeys) -> N
         named = http.post(base_url + "/api-keys", json={"name": "über"})
     assert (empty.status_code, empty.json()) == (400, {"error": "request body must be JSON"})
     assert (named.status_code, named.json()["name"]) == (201, "über")
+
+
+def test_the_in_process_transports_answer_carries_its_request(fake: FakeApiKeys) -> None:
+    request = httpx.Request("GET", "http://fake.localhost/api-keys")
+    response = fake.transport().handle_request(request)
+    assert (response.status_code, response.request) == (401, request)
+
+    async def scenario() -> httpx.Response:
+        return await fake.async_transport().handle_async_request(request)
+
+    answered = asyncio.run(scenario())
+    assert (answered.status_code, answered.request) == (401, request)

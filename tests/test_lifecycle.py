@@ -200,9 +200,34 @@ def test_identify_prefers_the_longest_prefix_and_refuses_ambiguity() -> None:
     ) as caught:
         identify_in([_key("a", "ak_1"), _key("b", "ak_1")], "ak_1SECRET")
     assert "SECRET" not in str(caught.value)
-    for bad in ("", "   ", 5):
-        with pytest.raises(sdk.InvalidArgumentError):
-            identify_in(keys, bad)  # type: ignore[arg-type]
+    for bad, message in (("", "raw_key is empty"), ("  \u200b ", "raw_key is empty")):
+        with pytest.raises(sdk.InvalidArgumentError, match=rf"^{message}$"):
+            identify_in(keys, bad)
+    with pytest.raises(sdk.InvalidArgumentError, match=r"^raw_key must be a str, not int$"):
+        identify_in(keys, 5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("duration", "shown"),
+    [
+        (datetime.timedelta(seconds=0), "0 seconds"),
+        (datetime.timedelta(seconds=1), "1 second"),
+        (datetime.timedelta(seconds=59), "59 seconds"),
+        (datetime.timedelta(seconds=60), "1 minute"),
+        (datetime.timedelta(minutes=2, seconds=30), "2 minutes"),
+        (datetime.timedelta(hours=1), "1 hour"),
+        (datetime.timedelta(hours=23, minutes=59), "23 hours"),
+        (datetime.timedelta(hours=47), "1 day"),
+        (datetime.timedelta(days=1), "1 day"),
+        (datetime.timedelta(days=90, hours=5), "90 days"),
+    ],
+)
+def test_durations_read_in_their_largest_whole_unit(
+    duration: datetime.timedelta, shown: str
+) -> None:
+    from api_keys_client._lifecycle import describe_duration  # noqa: PLC0415
+
+    assert describe_duration(duration) == shown
 
 
 # -- status and audit --------------------------------------------------------------------------
