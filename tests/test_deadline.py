@@ -137,3 +137,19 @@ def test_a_create_cut_off_by_the_deadline_says_the_key_may_exist(harness: Harnes
 
     assert "the key may have been created anyway" in str(caught.value)
     assert caught.value.may_have_been_sent
+
+
+def test_a_connection_error_with_no_time_left_to_retry_is_a_timeout(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    route = mock_api.get("/api-keys").mock(side_effect=httpx.ConnectError("refused"))
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        api.run(api.default.api_keys.list(total_timeout=0.01, max_retries=3))
+
+    assert route.call_count == 1
+    assert real_sleeps == []
+    assert type(caught.value) is sdk.APITimeoutError  # the deadline ended it, not the refusal
+    assert "ConnectError: refused" in str(caught.value)
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert caught.value.may_have_been_sent is False

@@ -293,6 +293,8 @@ def test_transport_failures(
     assert caught.value.may_have_been_sent is not never_sent
     ambiguous = "the key may have been created anyway" in str(caught.value)
     assert ambiguous == (operation == "create" and not never_sent)
+    if not ambiguous:  # nothing else to say: the message ends with the settings
+        assert str(caught.value).endswith(" (host api.test; timeouts: connect 5 s, read 30 s)")
 
 
 def test_revoke_accepts_any_2xx_and_ignores_its_body(
@@ -309,3 +311,17 @@ def test_closed_client_says_so(api: Driver, mock_api: respx.MockRouter) -> None:
 
     with pytest.raises(sdk.ApiKeysError, match="closed"):
         api.list(client)
+
+
+def test_the_exceptions_defaults_for_code_that_builds_them() -> None:
+    request = httpx.Request("GET", "https://api.test/api-keys")
+    assert str(sdk.APIConnectionError(request=None)) == "Connection error."
+    timeout = sdk.APITimeoutError(request=request)
+    assert (timeout.message, timeout.may_have_been_sent, timeout.request) == (
+        "Request timed out.",
+        True,
+        request,
+    )
+    never_left = sdk.APIConnectionError("refused", request=None, may_have_been_sent=False)
+    assert (never_left.message, never_left.may_have_been_sent) == ("refused", False)
+    assert sdk.APIConnectionError(request=None).may_have_been_sent is True

@@ -263,8 +263,10 @@ def test_key_status_at_an_instant(fields: dict[str, Any], status: str) -> None:
 
 
 def test_key_status_refuses_a_naive_instant() -> None:
-    with pytest.raises(sdk.InvalidArgumentError, match="timezone-aware"):
+    with pytest.raises(sdk.InvalidArgumentError, match=r"^at must be a timezone-aware datetime$"):
         sdk.key_status(_listed(), at=datetime.datetime(2030, 1, 1))
+    with pytest.raises(sdk.InvalidArgumentError, match=r"^at must be a timezone-aware datetime$"):
+        sdk.audit_keys([_listed()], no_expiry=True, at="2030-01-01")  # type: ignore[arg-type]
 
 
 def test_audit_rules() -> None:
