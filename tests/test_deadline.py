@@ -153,3 +153,91 @@ def test_a_connection_error_with_no_time_left_to_retry_is_a_timeout(
     assert "ConnectError: refused" in str(caught.value)
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
     assert caught.value.may_have_been_sent is False
+
+
+class _RecordingStream:
+    """An httpcore network stream that records the timeout of every wait it is asked for."""
+
+    def __init__(self, calls: list[tuple[object, ...]]) -> None:
+        self.calls = calls
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.calls.append(("read", timeout))
+        return b""
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.calls.append(("write", timeout))
+
+    def close(self) -> None:
+        self.calls.append(("close",))
+
+    def start_tls(
+        self, ssl_context: object, server_hostname: str | None = None, timeout: float | None = None
+    ) -> _RecordingStream:
+        self.calls.append(("start_tls", server_hostname, timeout))
+        return self
+
+    def get_extra_info(self, info: str) -> object:
+        return f"info:{info}"
+
+
+class _RecordingBackend:
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: object = None
+    ) -> _RecordingStream:
+        self.calls.append(("connect_unix_socket", path, timeout, socket_options))
+        return _RecordingStream(self.calls)
+
+    def sleep(self, seconds: float) -> None:
+        self.calls.append(("sleep", seconds))
+
+
+def test_every_wait_on_a_bounded_socket_ends_with_the_attempt() -> None:
+    from api_keys_client import _deadlines  # noqa: PLC0415 - the private layer under test
+
+    inner = _RecordingBackend()
+    backend = _deadlines._BoundedBackend(inner)  # type: ignore[arg-type] # a duck-typed stand-in
+    options = [(1, 2, 3)]
+
+    # Outside an attempt, every timeout passes through untouched.
+    stream = backend.connect_unix_socket("/run/api.sock", timeout=5.0, socket_options=options)
+    stream.read(10, timeout=None)
+    assert inner.calls == [
+        ("connect_unix_socket", "/run/api.sock", 5.0, options),
+        ("read", None),
+    ]
+
+    inner.calls.clear()
+    ends = _deadlines.ATTEMPT_ENDS.set(time.monotonic() + 0.5)
+    try:
+        stream = backend.connect_unix_socket("/run/api.sock", timeout=5.0, socket_options=options)
+        stream.read(10, timeout=None)
+        stream.write(b"x", timeout=0.1)
+        tls = stream.start_tls(object(), "api.test", timeout=30.0)  # type: ignore[arg-type]
+        tls.read(10, timeout=30.0)
+        backend.sleep(2.0)
+    finally:
+        _deadlines.ATTEMPT_ENDS.reset(ends)
+    assert tls.get_extra_info("socket") == "info:socket"
+    stream.close()
+
+    connect, read, write, start_tls, tls_read, sleep, close = inner.calls
+
+    def cut(seconds: object) -> bool:
+        """Cut to what the attempt had left (0.5 s at most)."""
+        return isinstance(seconds, float) and 0 < seconds <= 0.5
+
+    assert connect[:2] == ("connect_unix_socket", "/run/api.sock")
+    assert connect[3] == options
+    assert cut(connect[2])
+    assert read[0] == "read"
+    assert cut(read[1])
+    assert write == ("write", 0.1)  # already shorter than what is left: kept
+    assert start_tls[:2] == ("start_tls", "api.test")
+    assert cut(start_tls[2])
+    assert tls_read[0] == "read"
+    assert cut(tls_read[1])
+    assert (sleep, close) == (("sleep", 2.0), ("close",))
