@@ -18,6 +18,14 @@ from api_keys_client import _logs
 from .conftest import CREATED_JSON, RAW_KEY, TOKEN, Driver
 
 
+def _python_with_api_keys_log(code: str, setting: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter, where the SDK's logging is set up at import."""
+    env = {**os.environ, "API_KEYS_LOG": setting}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+
+
 def _sdk_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith("api_keys_client")]
 
@@ -110,10 +118,7 @@ def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) ->
         "logger = logging.getLogger('api_keys_client');"
         "print(logging.getLevelName(logger.level), len(logger.handlers))"
     )
-    env = {**os.environ, "API_KEYS_LOG": setting}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
+    result = _python_with_api_keys_log(code, setting)
     expected_handlers = "0" if setting == "" else "1"
     assert result.stdout.split() == [level, expected_handlers]
 
@@ -121,10 +126,7 @@ def test_api_keys_log_turns_logging_on_without_code(setting: str, level: str) ->
 @pytest.mark.parametrize("setting", ["verbose", "1", "trace", "debug,info"])
 def test_an_invalid_api_keys_log_is_reported(setting: str) -> None:
     code = "import api_keys_client._logs"
-    env = {**os.environ, "API_KEYS_LOG": setting}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
+    result = _python_with_api_keys_log(code, setting)
     assert f"API_KEYS_LOG={setting!r} is not one of debug, info, warning" in result.stderr
     assert "RuntimeWarning" in result.stderr
 
@@ -219,10 +221,7 @@ def test_api_keys_log_writes_one_readable_line_per_event_to_stderr(setting: str)
         "fake = FakeApiKeys(); token = fake.add_user(workspaces=['w'])\n"
         "with fake.client(token=token, workspace_id='w') as client: client.api_keys.list()\n"
     )
-    env = {**os.environ, "API_KEYS_LOG": setting}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
+    result = _python_with_api_keys_log(code, setting)
     lines = result.stderr.splitlines()
     line = re.compile(
         r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} api_keys_client"
