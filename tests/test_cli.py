@@ -221,6 +221,8 @@ def test_list_table_lines_up_every_column_and_shows_each_date_in_utc(
         ("tab\tbed", "tab\\tbed"),
         ("\u202eevil.exe", "\\u202eevil.exe"),  # right-to-left override
         ("csi\x9b31m", "csi\\x9b31m"),  # a one-byte CSI
+        ("line\u2028sep", "line\\u2028sep"),  # Unicode's line separator (Zl)
+        ("para\u2029sep", "para\\u2029sep"),  # and paragraph separator (Zp)
     ],
 )
 def test_server_controlled_text_is_escaped_in_human_output_and_exact_in_json(
@@ -673,6 +675,34 @@ def test_rotate_prints_the_new_raw_key_first_and_revokes_the_old(served: FakeApi
     (new,) = (key for key in keys.values() if key["status"] == "active")
     assert new["name"] == "deploy"
     assert first.startswith(new["key_prefix"])
+
+
+def test_rotate_takes_an_expiry_at_an_instant(served: FakeApiKeys) -> None:
+    old = created_key("deploy", "--expires-in", "90d")
+
+    shown = json.loads(
+        cli("rotate", old["id"], "--expires-at", "2099-06-01T08:00+02:00", "--json").out
+    )
+
+    assert shown["expires_at"] == "2099-06-01T06:00:00Z"
+    (new,) = [key for key in json.loads(cli("list", "--json").out) if key["status"] == "active"]
+    assert new["expires_at"] == "2099-06-01T06:00:00Z"
+
+
+def test_a_reserved_output_file_that_vanished_is_discarded_quietly(tmp_path: Path) -> None:
+    from api_keys_client._cli._console import (  # noqa: PLC0415
+        discard_output_file,
+        reserve_output_file,
+    )
+
+    path = tmp_path / "new.key"
+    descriptor = reserve_output_file(str(path))
+    path.unlink()  # someone else cleaned up first
+
+    discard_output_file(descriptor, str(path))  # raises nothing
+
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(descriptor)  # and the descriptor is closed
 
 
 def test_rotate_json_and_output_file(served: FakeApiKeys, tmp_path: Path) -> None:

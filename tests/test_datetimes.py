@@ -25,6 +25,11 @@ REFUSED = [
     ("2026-11-27 01:04:00", "no UTC offset"),
     ("20261127T010400", "no UTC offset"),
     ("20261127T01", "no UTC offset"),  # 11 characters, and still a time of day
+    ("2026-11-27T01:04:60.5", "no UTC offset"),  # a leap second, still without an offset
+    (
+        "2026-11-27T01:04:60",
+        "not in RFC 3339 form",
+    ),  # without an offset, :60 is not read as a leap second
     ("2026-11-27", "a date without a time of day"),
     ("2026-W48-5", "a date without a time of day"),
     ("0000-01-01T00:00:00Z", "year 0000 is before the first year"),

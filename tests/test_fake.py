@@ -517,3 +517,17 @@ def test_the_in_process_transports_answer_carries_its_request(fake: FakeApiKeys)
 
     answered = asyncio.run(scenario())
     assert (answered.status_code, answered.request) == (401, request)
+
+
+def test_an_in_process_stall_times_out_with_the_request_attached(fake: FakeApiKeys) -> None:
+    fake.stall_next(5.0)
+    request = httpx.Request(
+        "GET",
+        "http://fake.localhost/api-keys",
+        extensions={"timeout": httpx.Timeout(0.01).as_dict()},
+    )
+
+    with pytest.raises(httpx.ReadTimeout) as caught:
+        fake.transport().handle_request(request)
+
+    assert caught.value.request is request

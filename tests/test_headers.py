@@ -22,6 +22,7 @@ BAD_VALUES = [
     ("key\U0001f511", "U+1F511 (KEY) at position 3"),
     ("a\u00a0b", "U+00A0 (NO-BREAK SPACE) at position 1"),
     ("a\u200bb", "U+200B (ZERO WIDTH SPACE) at position 1"),
+    ("a\ue000b", "U+E000 at position 1"),  # a private-use character has no name to show
     ("a\tb", "U+0009 (a control character) at position 1"),
     ("a\x1b[31mb", "U+001B (a control character) at position 1"),
     ("a\x7fb", "U+007F (a control character) at position 1"),

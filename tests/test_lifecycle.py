@@ -301,12 +301,29 @@ def test_audit_rules() -> None:
 
 
 @pytest.mark.parametrize(
-    "rules",
-    [{}, {"idle_for": -DAY}, {"expiring_within": -DAY}, {"idle_for": 5}],
+    ("rules", "named"),
+    [
+        ({}, "choose at least one rule"),
+        ({"idle_for": -DAY}, "idle_for"),
+        ({"expiring_within": -DAY}, "expiring_within"),
+        ({"idle_for": 5}, "idle_for"),
+        ({"expiring_within": "7d"}, "expiring_within"),
+    ],
 )
-def test_audit_needs_a_valid_rule(rules: dict[str, Any]) -> None:
-    with pytest.raises(sdk.InvalidArgumentError):
+def test_audit_needs_a_valid_rule(rules: dict[str, Any], named: str) -> None:
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
         sdk.audit_keys([], at=NOW, **rules)
+    assert named in str(caught.value)
+
+
+def test_a_replacements_expiry_counts_from_the_instant_given() -> None:
+    from api_keys_client._lifecycle import replacement_expiry  # noqa: PLC0415
+
+    old = _listed(created_at=NOW - 10 * DAY, expires_at=NOW + 80 * DAY)  # a 90-day key
+    later = NOW + 5 * DAY
+    assert replacement_expiry(old, expires_at=None, expires_in=None, now=later) == later + 90 * DAY
+    assert replacement_expiry(old, expires_at=None, expires_in=DAY, now=later) == later + DAY
+    assert replacement_expiry(_listed(), expires_at=None, expires_in=None, now=later) is None
 
 
 # -- expires_in ---------------------------------------------------------------------------------

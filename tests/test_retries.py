@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import logging
 import time
@@ -224,6 +225,12 @@ def test_unreadable_retry_after_falls_back_to_backoff(
 def test_retry_after_in_the_past_means_now() -> None:
     headers = httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
     assert _retry.retry_after(headers) == 0.0
+
+
+def test_an_http_date_retry_after_counts_from_the_instant_given() -> None:
+    headers = httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT"})
+    then = datetime.datetime(2015, 10, 21, 7, 28, tzinfo=datetime.UTC).timestamp()
+    assert _retry.retry_after(headers, now=then) == 30.0
 
 
 def test_each_retry_is_logged(
