@@ -4,6 +4,7 @@ prints, its exit code, and what it refuses before sending anything."""
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import io
 import json
 import os
@@ -305,6 +306,27 @@ def test_positionals_have_help(command: str, explained: str) -> None:
     run = cli(command, "--help")
     assert run.code == 0
     assert explained in " ".join(run.out.split())
+
+
+def test_the_cli_reference_page_is_the_clis_own_help() -> None:
+    """docs/cli-reference.md is what every --help prints (scripts/cli-reference rewrites it).
+    Compared word for word: argparse wraps usage lines differently from one Python to another."""
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "_cli_reference", root / "scripts/_cli_reference.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    fresh = module.render()
+    committed = (root / "docs/cli-reference.md").read_text(encoding="utf-8")
+
+    assert committed.split() == fresh.split(), (
+        "docs/cli-reference.md is stale: run scripts/cli-reference"
+    )
+    assert fresh.count("\n## api-keys") == 8  # the program and its seven commands
 
 
 def test_duration_units_are_documented_and_m_is_unmistakable() -> None:
