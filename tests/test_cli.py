@@ -139,6 +139,7 @@ def test_list_table(served: FakeApiKeys) -> None:
         ("e\u0301", 1),  # a combining accent takes no column
         ("\u00e9", 1),  # ambiguous-width (A) letters count as narrow
         ("a\u200bb", 2),  # a zero-width space (Cf) takes no column
+        ("a\u034fb", 2),  # a nonspacing mark (Mn) of combining class 0 takes none either
     ],
 )
 def test_display_width_counts_terminal_columns(text: str, columns: int) -> None:
@@ -205,6 +206,13 @@ def test_list_table_lines_up_every_column_and_shows_each_date_in_utc(
         [used.id, "alpha", used.key_prefix, "active", when(start),
          when(start + 90 * 24 * 60 * minutes), when(start + 70 * minutes)],
     ]  # fmt: skip
+    with fake.serve() as base_url:
+        as_json = cli(
+            "list", "--json", "--base-url", base_url, "--token", token, "--workspace", "ws"
+        )
+    last_used = {key["id"]: key["last_used_at"] for key in json.loads(as_json.out)}
+    stamp = (start + 70 * minutes).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert last_used == {lapsed.id: None, gone.id: None, never.id: None, used.id: stamp}
     # Left-aligned, two spaces between columns, no trailing blanks.
     assert starts[0] == 0
     for line in [header, *lines]:
@@ -360,6 +368,7 @@ def test_duration_units_are_documented_and_m_is_unmistakable() -> None:
         (["list", "--timeout", "86401"], "at most 86400 (a day)"),
         (["list", "--timeout", "soon"], "'soon' is not a number of seconds"),
         (["serve-fake", "--port", "70000"], "'70000' is not a port (0-65535"),
+        (["serve-fake", "--port", "65536"], "'65536' is not a port (0-65535"),
         (["serve-fake", "--port", "-1"], "'-1' is not a port"),
         (["identify", "ak_secret_on_the_command_line"], "no secret on the command line"),
         (["create", "x", "--expires-at", "9999-12-31T23:00:00-05:00"], "past the year 9999 in UTC"),
@@ -1164,3 +1173,15 @@ def test_audit_json_names_the_audited_workspace_when_the_listing_does_not(
     (finding,) = json.loads(run.out)
     assert finding["workspace_id"] == "ws_cli"
     assert finding["status"] == "active"
+
+
+def test_a_write_failure_without_a_reason_is_named_by_its_type() -> None:
+    from api_keys_client._cli._console import OutputClosed, OutputFailed, output_error  # noqa: PLC0415
+
+    failed = output_error(OSError())
+    assert isinstance(failed, OutputFailed)
+    assert failed.reason == "OSError"
+    full = output_error(OSError(28, "No space left on device"))
+    assert isinstance(full, OutputFailed)
+    assert full.reason == "No space left on device"
+    assert isinstance(output_error(BrokenPipeError()), OutputClosed)

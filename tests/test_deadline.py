@@ -5,6 +5,7 @@ waited for: the call raises APITimeoutError at once and says why. These run in r
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -241,3 +242,34 @@ def test_every_wait_on_a_bounded_socket_ends_with_the_attempt() -> None:
     assert tls_read[0] == "read"
     assert cut(tls_read[1])
     assert (sleep, close) == (("sleep", 2.0), ("close",))
+
+
+class _NoChunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An empty body that yields no chunk at all."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks: tuple[bytes, ...] = ()
+        for chunk in chunks:
+            yield chunk
+
+
+def test_a_failure_that_comes_back_after_the_deadline_is_a_timeout(
+    api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
+) -> None:
+    def slow_503(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.1)  # the mock does not enforce timeouts: the answer comes, but too late
+        return httpx.Response(503, stream=_NoChunks())  # whole at once: no body read to time
+
+    route = mock_api.get("/api-keys").mock(side_effect=slow_503)
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        api.run(api.default.api_keys.list(total_timeout=0.05, max_retries=3))
+
+    assert route.call_count == 1
+    assert real_sleeps == []
+    if api.flavour == "sync":  # async: asyncio's own timeout may end the attempt first
+        assert "; the call's deadline (total_timeout 0.05 s) passed" in str(caught.value)
+        assert isinstance(caught.value.__cause__, sdk.InternalServerError)

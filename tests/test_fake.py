@@ -531,3 +531,10 @@ def test_an_in_process_stall_times_out_with_the_request_attached(fake: FakeApiKe
         fake.transport().handle_request(request)
 
     assert caught.value.request is request
+
+
+def test_a_stall_on_a_request_without_timeouts_only_delays(fake: FakeApiKeys) -> None:
+    fake.stall_next(0.01)
+    request = httpx.Request("GET", "http://fake.localhost/api-keys")  # no timeout extension
+
+    assert fake.transport().handle_request(request).status_code == 401

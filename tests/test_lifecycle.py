@@ -382,3 +382,11 @@ def test_an_interrupted_rotation_says_which_key_exists(
     new = next(key for key in harness.call("list") if key.id != old.id)
     assert new.id in note
     assert new.key_prefix in note
+
+
+@pytest.mark.parametrize("key_id", ["", 5])
+def test_rotate_refuses_a_key_id_that_is_not_one(key_id: object) -> None:
+    from api_keys_client._lifecycle import rotation_source  # noqa: PLC0415
+
+    with pytest.raises(sdk.InvalidArgumentError, match=r"^key_id must be a non-empty str$"):
+        rotation_source([], key_id, "ws_1")  # type: ignore[arg-type]

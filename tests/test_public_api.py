@@ -187,3 +187,9 @@ def test_exceptions_are_named_by_the_public_module_in_tracebacks() -> None:
     for error_class in [*TREE, sdk.ApiKeysError, sdk.InsecureTransportWarning]:
         assert error_class.__module__ == "api_keys_client"
         assert repr(error_class) == f"<class 'api_keys_client.{error_class.__name__}'>"
+
+
+def test_unset_is_falsy_and_says_so() -> None:
+    assert not sdk.UNSET
+    assert bool(sdk.UNSET) is False
+    assert repr(sdk.UNSET) == "UNSET"
