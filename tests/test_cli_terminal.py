@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -163,15 +164,33 @@ def test_serve_fake_on_a_busy_port(service: Service) -> None:
     assert result.stderr == f"api-keys: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
-def _interrupt_after(process: subprocess.Popen[str], seconds: float) -> tuple[str, str]:
-    time.sleep(seconds)
+def _stall_next_request(fake: FakeApiKeys, seconds: float) -> threading.Event:
+    """Stall the next request; the event is set once it has reached the fake, so that a test
+    interrupts the CLI mid-call however slowly a busy machine starts the process."""
+    arrived = threading.Event()
+    take_fault = fake.take_fault
+
+    def spy() -> Any:
+        arrived.set()
+        return take_fault()
+
+    fake.take_fault = spy  # type: ignore[method-assign] # a spy on when a request arrives
+    fake.stall_next(seconds)
+    return arrived
+
+
+def _interrupt_mid_call(
+    process: subprocess.Popen[str], arrived: threading.Event
+) -> tuple[str, str]:
+    assert arrived.wait(timeout=30), "the request never reached the fake"
+    time.sleep(0.3)  # the CLI is now waiting for the answer
     process.send_signal(signal.SIGINT)
     return process.communicate(timeout=30)
 
 
 @pytest.mark.parametrize("argv", [["list"], ["audit", "--no-expiry"]])
 def test_ctrl_c_during_a_stalled_call(service: Service, argv: list[str]) -> None:
-    service.fake.stall_next(20.0)
+    arrived = _stall_next_request(service.fake, 20.0)
     process = subprocess.Popen(
         [*CLI, *argv, "--timeout", "60"],
         env=service.env,
@@ -181,7 +200,7 @@ def test_ctrl_c_during_a_stalled_call(service: Service, argv: list[str]) -> None
         text=True,
     )
     started = time.monotonic()
-    out, err = _interrupt_after(process, 1.5)
+    out, err = _interrupt_mid_call(process, arrived)
 
     assert process.returncode == 130
     assert time.monotonic() - started < 10
@@ -191,7 +210,7 @@ def test_ctrl_c_during_a_stalled_call(service: Service, argv: list[str]) -> None
 
 
 def test_ctrl_c_during_a_stalled_create_says_the_key_may_exist(service: Service) -> None:
-    service.fake.stall_next(20.0)
+    arrived = _stall_next_request(service.fake, 20.0)
     process = subprocess.Popen(
         [*CLI, "create", "ctrl-c", "--timeout", "60"],
         env=service.env,
@@ -200,7 +219,7 @@ def test_ctrl_c_during_a_stalled_create_says_the_key_may_exist(service: Service)
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    _, err = _interrupt_after(process, 1.5)
+    _, err = _interrupt_mid_call(process, arrived)
 
     assert process.returncode == 130
     assert "looking for the key it may have made (created since" in err
