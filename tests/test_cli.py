@@ -81,6 +81,7 @@ def test_create_json_is_snake_case_like_list_json(served: FakeApiKeys) -> None:
     run = cli("create", "deploy", "--expires-in", "30d", "--json")
     assert run.code == 0
     created = json.loads(run.out)
+    assert run.out.startswith('{\n  "id": "key_')  # indented by two, one field a line
     assert set(created) == {"id", "name", "key_prefix", "raw_key", "created_at", "expires_at"}
     assert created["raw_key"].startswith(created["key_prefix"])
     expires = datetime.datetime.fromisoformat(created["expires_at"])
@@ -140,6 +141,7 @@ def test_list_table(served: FakeApiKeys) -> None:
         ("\u00e9", 1),  # ambiguous-width (A) letters count as narrow
         ("a\u200bb", 2),  # a zero-width space (Cf) takes no column
         ("a\u034fb", 2),  # a nonspacing mark (Mn) of combining class 0 takes none either
+        ("a\u20ddb", 2),  # nor does an enclosing mark (Me)
     ],
 )
 def test_display_width_counts_terminal_columns(text: str, columns: int) -> None:
@@ -369,6 +371,7 @@ def test_duration_units_are_documented_and_m_is_unmistakable() -> None:
         (["list", "--timeout", "soon"], "'soon' is not a number of seconds"),
         (["serve-fake", "--port", "70000"], "'70000' is not a port (0-65535"),
         (["serve-fake", "--port", "65536"], "'65536' is not a port (0-65535"),
+        (["serve-fake", "--port", "http"], "'http' is not a port number"),
         (["serve-fake", "--port", "-1"], "'-1' is not a port"),
         (["identify", "ak_secret_on_the_command_line"], "no secret on the command line"),
         (["create", "x", "--expires-at", "9999-12-31T23:00:00-05:00"], "past the year 9999 in UTC"),
@@ -1185,3 +1188,18 @@ def test_a_write_failure_without_a_reason_is_named_by_its_type() -> None:
     assert isinstance(full, OutputFailed)
     assert full.reason == "No space left on device"
     assert isinstance(output_error(BrokenPipeError()), OutputClosed)
+
+
+def test_an_output_file_that_cannot_be_created_is_refused_before_creating(
+    served: FakeApiKeys, tmp_path: Path
+) -> None:
+    path = tmp_path / "no-such-directory" / "new.key"
+
+    run = cli("create", "deploy", "--output-file", str(path))
+
+    assert run.code == 2
+    assert (
+        f"--output-file {path} cannot be created (No such file or directory): nothing was created"
+        in run.err
+    )
+    assert served.requests_handled == 0

@@ -281,6 +281,7 @@ def test_transport_failures(
     assert type(caught.value) is error_class
     assert caught.value.message == str(caught.value)
     assert caught.value.request is not None
+    assert caught.value.request.extensions["timeout"] == sdk.DEFAULT_TIMEOUT.as_dict()
     method, path = ROUTES[operation]
     verb = "timed out" if error_class is sdk.APITimeoutError else "failed"
     # The URL, the attempts made, what happened, the host and the timeouts, in one message.

@@ -390,3 +390,15 @@ def test_rotate_refuses_a_key_id_that_is_not_one(key_id: object) -> None:
 
     with pytest.raises(sdk.InvalidArgumentError, match=r"^key_id must be a non-empty str$"):
         rotation_source([], key_id, "ws_1")  # type: ignore[arg-type]
+
+
+def test_a_key_without_a_lifetime_cannot_pass_one_on() -> None:
+    from api_keys_client._lifecycle import replacement_expiry  # noqa: PLC0415
+
+    odd = _listed(id="k_odd", created_at=NOW, expires_at=NOW - DAY)  # the server's own mistake
+    with pytest.raises(sdk.InvalidArgumentError) as caught:
+        replacement_expiry(odd, expires_at=None, expires_in=None, now=NOW)
+    assert str(caught.value) == (
+        "key k_odd expires before it was created, so it has no lifetime to inherit:"
+        " pass expires_at or expires_in"
+    )

@@ -233,3 +233,26 @@ def test_api_keys_log_writes_one_readable_line_per_event_to_stderr(setting: str)
     levels = {m["level"] for m in matches if m}
     assert levels == ({"INFO", "DEBUG"} if setting == "debug" else {"INFO"})
     assert any(m and m["text"].startswith("GET /api-keys -> 200 in ") for m in matches)
+
+
+def test_a_retry_names_the_operation(
+    api: Driver, mock_api: respx.MockRouter, caplog: pytest.LogCaptureFixture, sleeps: list[float]
+) -> None:
+    mock_api.delete("/api-keys/key_1").side_effect = [
+        httpx.Response(503, headers={"Retry-After": "0"}),
+        httpx.Response(204),
+    ]
+    mock_api.post("/api-keys").side_effect = [
+        httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.Response(201, json=CREATED_JSON),
+    ]
+
+    with caplog.at_level(logging.INFO, logger="api_keys_client"):
+        api.revoke("key_1")
+        api.run(api.default.api_keys.create(name="deploy"))
+
+    retries = [r.getMessage() for r in _sdk_records(caplog) if r.getMessage().startswith("retry")]
+    assert retries == [
+        "retrying revoke in 0.00 s after HTTP 503",
+        "retrying create in 0.00 s after HTTP 429",
+    ]

@@ -4,6 +4,8 @@ retries and with the same errors and redaction as the plain call; `parse()` give
 from __future__ import annotations
 
 import datetime
+import json
+from typing import Any
 
 import httpx
 import pytest
@@ -119,3 +121,55 @@ def test_raw_responses_against_the_fake(harness: Harness) -> None:
     assert [k.id for k in listed.parse()] == [key.id]
     revoked = harness.call("with_raw_response.revoke", key.id)
     assert (revoked.status_code, revoked.parse()) == (204, None)
+
+
+def test_raw_create_sends_the_expiry_it_is_given(api: Driver, mock_api: respx.MockRouter) -> None:
+    route = mock_api.post("/api-keys").respond(201, json=CREATED_JSON)
+    when = datetime.datetime(2031, 1, 31, 9, 30, tzinfo=datetime.UTC)
+
+    api.run(api.default.api_keys.with_raw_response.create(name="deploy", expires_at=when))
+    api.run(
+        api.default.api_keys.with_raw_response.create(
+            name="deploy", expires_in=datetime.timedelta(days=30)
+        )
+    )
+
+    first, second = (json.loads(call.request.content) for call in route.calls)
+    assert first == {"name": "deploy", "expires_at": "2031-01-31T09:30:00+00:00"}
+    sent = datetime.datetime.fromisoformat(second["expires_at"])
+    expected = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)
+    assert abs((sent - expected).total_seconds()) < 60
+
+
+@pytest.mark.parametrize("operation", ["list", "create", "revoke"])
+def test_raw_responses_take_the_per_call_options(
+    api: Driver, mock_api: respx.MockRouter, operation: str, sleeps: list[float]
+) -> None:
+    method, path, status, body = {
+        "list": ("GET", "/api-keys", 200, []),
+        "create": ("POST", "/api-keys", 201, CREATED_JSON),
+        "revoke": ("DELETE", "/api-keys/key_1", 204, None),
+    }[operation]
+    busy = httpx.Response(429, headers={"Retry-After": "10"})
+    route = mock_api.route(method=method, path=path).mock(
+        side_effect=[busy, httpx.Response(status, json=body)]
+    )
+    raw = api.default.api_keys.with_raw_response
+    arguments: dict[str, Any] = {
+        "list": {},
+        "create": {"name": "n"},
+        "revoke": {"key_id": "key_1"},
+    }[operation]
+    options: dict[str, Any] = {
+        "total_timeout": 5.0,
+        "timeout": 1.5,
+        "extra_headers": {"X-Trace": "t"},
+    }
+
+    with pytest.raises(sdk.APITimeoutError):  # a 10 s wait cannot fit in the call's 5 s
+        api.run(getattr(raw, operation)(**arguments, **options))
+
+    request = route.calls.last.request
+    assert request.headers["X-Trace"] == "t"
+    assert request.extensions["timeout"] == httpx.Timeout(1.5).as_dict()
+    assert sleeps == []
