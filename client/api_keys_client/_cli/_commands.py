@@ -8,7 +8,7 @@ import argparse
 import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from ._connection import Connection, in_cli_words
+from ._connection import Connection
 from ._console import Console, esc, key_json, when
 from ._delivery import (
     SecretDelivery,
@@ -140,14 +140,12 @@ def run_create(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_revoke(args: argparse.Namespace, console: Console) -> int:
-    from .. import InvalidArgumentError  # noqa: PLC0415
     from .._operations import checked_text  # noqa: PLC0415
 
     connection = Connection(args)
-    try:
-        checked_text(args.key_id, "key_id")  # before the guard's listing: nothing is sent
-    except InvalidArgumentError as exc:
-        raise UsageError(in_cli_words(exc.message)) from None
+    # Before the guard's listing, so nothing is sent; its InvalidArgumentError is a usage error
+    # (exit 2, in the CLI's words) like every other one (_run_safely).
+    checked_text(args.key_id, "key_id")
     with connection.client() as client:
         if not args.force:
             keys = client.api_keys.list()
