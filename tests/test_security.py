@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -59,8 +61,24 @@ def test_loopback_or_https_does_not_warn(api: Driver, base_url: str) -> None:
         api.client(base_url=base_url)
 
 
-@pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_a_caller_pool_that_follows_redirects_is_not_followed(flavour: str) -> None:
+def _caller_pool(
+    api: Driver, handler: Callable[[httpx.Request], httpx.Response], **options: Any
+) -> Any:
+    """An httpx pool of the caller's own, of the driver's flavour, answered by `handler`."""
+    transport = httpx.MockTransport(handler)
+    if api.flavour == "sync":
+        return httpx.Client(transport=transport, **options)
+    return httpx.AsyncClient(transport=transport, **options)
+
+
+def _close(api: Driver, pool: httpx.Client | httpx.AsyncClient) -> None:
+    if isinstance(pool, httpx.Client):
+        pool.close()
+    else:
+        api.run(pool.aclose())
+
+
+def test_a_caller_pool_that_follows_redirects_is_not_followed(api: Driver) -> None:
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -69,72 +87,32 @@ def test_a_caller_pool_that_follows_redirects_is_not_followed(flavour: str) -> N
             return httpx.Response(302, headers={"Location": "https://evil.test/steal"})
         return httpx.Response(200, json=[])
 
-    transport = httpx.MockTransport(handler)
-    if flavour == "sync":
-        with (
-            httpx.Client(transport=transport, follow_redirects=True) as pool,
-            pytest.raises(sdk.APIStatusError) as caught,
-        ):
-            sdk.ApiKeysClient(
-                base_url="https://api.test",
-                token=TOKEN,
-                workspace_id="ws_1",
-                http_client=pool,
-            ).api_keys.list()
-    else:
-        import asyncio  # noqa: PLC0415
-
-        async def run() -> None:
-            async with httpx.AsyncClient(transport=transport, follow_redirects=True) as pool:
-                await sdk.AsyncApiKeysClient(
-                    base_url="https://api.test",
-                    token=TOKEN,
-                    workspace_id="ws_1",
-                    http_client=pool,
-                ).api_keys.list()
-
-        with pytest.raises(sdk.APIStatusError) as caught:
-            asyncio.run(run())
+    pool = _caller_pool(api, handler, follow_redirects=True)
+    client = api.client(base_url="https://api.test", workspace_id="ws_1", http_client=pool)
+    with pytest.raises(sdk.APIStatusError) as caught:
+        api.list(client)
+    _close(api, pool)
     assert caught.value.status_code == 302
     assert seen == ["https://api.test/api-keys"]  # the token never went to evil.test
 
 
-@pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_a_child_of_a_client_on_a_caller_pool_keeps_every_header(flavour: str) -> None:
+def test_a_child_of_a_client_on_a_caller_pool_keeps_every_header(api: Driver) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, json=[])
 
-    transport = httpx.MockTransport(handler)
-    if flavour == "sync":
-        with httpx.Client(transport=transport) as pool:
-            parent = sdk.ApiKeysClient(
-                base_url="https://api.test",
-                token=TOKEN,
-                workspace_id="ws_1",
-                headers={"X-Team": "keys"},
-                http_client=pool,
-            )
-            parent.with_workspace("ws_2").api_keys.list()
-            parent.with_options(timeout=3.0).api_keys.list()
-    else:
-        import asyncio  # noqa: PLC0415
-
-        async def run() -> None:
-            async with httpx.AsyncClient(transport=transport) as pool:
-                parent = sdk.AsyncApiKeysClient(
-                    base_url="https://api.test",
-                    token=TOKEN,
-                    workspace_id="ws_1",
-                    headers={"X-Team": "keys"},
-                    http_client=pool,
-                )
-                await parent.with_workspace("ws_2").api_keys.list()
-                await parent.with_options(timeout=3.0).api_keys.list()
-
-        asyncio.run(run())
+    pool = _caller_pool(api, handler)
+    parent = api.client(
+        base_url="https://api.test",
+        workspace_id="ws_1",
+        headers={"X-Team": "keys"},
+        http_client=pool,
+    )
+    api.list(parent.with_workspace("ws_2"))
+    api.list(parent.with_options(timeout=3.0))
+    _close(api, pool)
     for request, workspace in zip(seen, ["ws_2", "ws_1"], strict=True):
         assert request.headers["authorization"] == f"Bearer {TOKEN}"
         assert request.headers["x-workspace-id"] == workspace
