@@ -62,9 +62,11 @@ class SecretDelivery:
         cannot go out, say which key exists and how to get rid of it, and let the failure end
         the command."""
         raw_key: str = shown["raw_key"]
+        key_id = esc(shown.get("id") or "(unknown id)")
         try:
             if self.descriptor is not None and self._into_file(raw_key):
                 self.where = f"in {esc(self.path)}"
+                self.delivered = True  # the secret is safe in the file, whatever stdout does
                 shown = {**shown, "raw_key": None, "raw_key_file": self.path}
                 if self.console.as_json:
                     self.console.json(shown)
@@ -74,13 +76,14 @@ class SecretDelivery:
             else:
                 self.console.write(raw_key + "\n")
         except (OutputClosed, OutputFailed) as exc:
-            reason = exc.reason if isinstance(exc, OutputFailed) else "the output was closed"
-            key_id = esc(shown.get("id") or "(unknown id)")
-            self.console.say(
-                f"the raw key of the new key {key_id} (prefix {esc(shown.get('key_prefix'))})"
-                f" could not be written ({reason}) and cannot be shown again: revoke it"
-                f" (api-keys revoke {key_id}) and create another"
-            )
+            if self.delivered:
+                self._say_kept_in_file(key_id, exc)
+            else:
+                self.console.say(
+                    f"the raw key of the new key {key_id} (prefix {esc(shown.get('key_prefix'))})"
+                    f" could not be written ({_reason(exc)}) and cannot be shown again: revoke it"
+                    f" (api-keys revoke {key_id}) and create another"
+                )
             raise
         self.delivered = True
         if self.console.as_json and self.path is None:
@@ -113,10 +116,27 @@ class SecretDelivery:
             f"{headline} ({esc(repr(created.name))}, prefix {esc(created.key_prefix)},"
             f" expires {when(created.expires_at, 'never')})."
         )
-        if self.path is not None:
-            self.console.write(f"{details}\nIts raw key is in {esc(self.path)} (mode 0600).\n")
-        else:
-            self.console.write(f"{details}\n{STORE_IT_NOW}\n")
+        try:
+            if self.path is not None:
+                self.console.write(f"{details}\nIts raw key is in {esc(self.path)} (mode 0600).\n")
+            else:
+                self.console.write(f"{details}\n{STORE_IT_NOW}\n")
+        except (OutputClosed, OutputFailed) as exc:
+            if self.path is not None:  # on stdout, the raw key went out just before this
+                self._say_kept_in_file(esc(created.id), exc)
+            raise
+
+    def _say_kept_in_file(self, key_id: str, exc: OutputClosed | OutputFailed) -> None:
+        """stdout failed after the secret went into the file: the key exists and its secret is
+        safe, which the user must hear rather than a bare output error."""
+        self.console.say(
+            f"key {key_id} was created and its raw key is in {esc(self.path)} (mode 0600), but"
+            f" the output could not be written ({_reason(exc)})"
+        )
+
+
+def _reason(exc: OutputClosed | OutputFailed) -> str:
+    return exc.reason if isinstance(exc, OutputFailed) else "the output was closed"
 
 
 def created_shown(created: ApiKeyCreated, *, replaces: str | None = None) -> dict[str, Any]:
