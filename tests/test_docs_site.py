@@ -104,10 +104,10 @@ def test_the_search_finds_it(site: str, page: Page, query: str, page_path: str) 
     # Typed as a person would: the search reacts to keystrokes.
     page.locator("input.md-search__input").press_sequentially(query, delay=40)
 
-    results = page.locator("a.md-search-result__link")
-    expect(results.first).to_be_visible()
-    targets = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
-    assert any(page_path in target for target in targets), targets
+    # The result list re-renders as the search refines it: wait for the page's own result
+    # rather than reading a list that may change between counting and reading it.
+    expect(page.locator("a.md-search-result__link").first).to_be_visible()
+    expect(page.locator(f'a.md-search-result__link[href*="{page_path}"]').first).to_be_visible()
 
 
 def test_the_api_reference_shows_the_client_signature(site: str, page: Page) -> None:
