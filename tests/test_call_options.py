@@ -181,7 +181,7 @@ def test_with_options_stays_and_gains_total_timeout(api: Driver) -> None:
     assert client.total_timeout == 20.0
     assert child.with_options().total_timeout == 5.0
     assert child.retry_budget is client.retry_budget
-    assert child._http_client is client._http_client
+    assert child._pool is client._pool
 
 
 def test_per_call_options_against_the_fake(harness: Harness) -> None:

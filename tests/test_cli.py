@@ -595,10 +595,10 @@ def test_ctrl_c_during_a_create_says_the_key_may_exist(
 
     original = client_module.ApiKeysClient._send
 
-    def interrupted(self: Any, request: httpx.Request, ends: float) -> httpx.Response:
-        if request.method == "POST":
+    def interrupted(self: Any, state: Any, http_client: httpx.Client) -> Any:
+        if state.request.method == "POST":
             raise KeyboardInterrupt
-        return original(self, request, ends)
+        return original(self, state, http_client)
 
     monkeypatch.setattr(client_module.ApiKeysClient, "_send", interrupted)
     run = cli("create", "interrupted")

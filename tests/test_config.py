@@ -133,7 +133,7 @@ def test_default_timeout_is_finite(api: Driver) -> None:
     assert client.timeout == sdk.DEFAULT_TIMEOUT
     assert client.timeout.read is not None
     assert client.timeout.connect is not None
-    assert client._http_client.timeout == sdk.DEFAULT_TIMEOUT
+    assert client._pool.template().timeout == sdk.DEFAULT_TIMEOUT
 
 
 def test_timeout_as_float(api: Driver) -> None:
@@ -145,7 +145,7 @@ def test_with_options_copies_and_keeps_the_pool(api: Driver) -> None:
     child = client.with_options(timeout=1.0, max_retries=0)
     assert (child.timeout, child.max_retries) == (httpx.Timeout(1.0), 0)
     assert (client.timeout, client.max_retries) == (sdk.DEFAULT_TIMEOUT, 5)
-    assert child._http_client is client._http_client
+    assert child._pool is client._pool
     assert child.with_options().max_retries == 0
 
 
@@ -178,13 +178,13 @@ async def _async_context_manager_closes() -> bool:
     async with sdk.AsyncApiKeysClient(
         base_url=BASE_URL, token=TOKEN, workspace_id=WORKSPACE
     ) as client:
-        pool = client._http_client
+        pool = client._pool.template()
     return pool.is_closed
 
 
 def test_context_managers_close_their_pool() -> None:
     with sdk.ApiKeysClient(base_url=BASE_URL, token=TOKEN, workspace_id=WORKSPACE) as client:
-        pool = client._http_client
+        pool = client._pool.template()
     assert pool.is_closed
     assert asyncio.run(_async_context_manager_closes())
 

@@ -4,6 +4,7 @@ waited for: the call raises APITimeoutError at once and says why. These run in r
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -200,7 +201,7 @@ def test_every_wait_on_a_bounded_socket_ends_with_the_attempt() -> None:
     from api_keys_client import _deadlines  # noqa: PLC0415 - the private layer under test
 
     inner = _RecordingBackend()
-    backend = _deadlines._BoundedBackend(inner)  # type: ignore[arg-type] # a duck-typed stand-in
+    backend = _deadlines._WatchedBackend(inner)  # type: ignore[arg-type] # a duck-typed stand-in
     options = [(1, 2, 3)]
 
     # Outside an attempt, every timeout passes through untouched.
@@ -211,17 +212,34 @@ def test_every_wait_on_a_bounded_socket_ends_with_the_attempt() -> None:
         ("read", None),
     ]
 
+    # An attempt with no end (a read timeout of None) leaves them untouched too: a socket
+    # timeout of infinity would be an OverflowError.
+    endless = _deadlines.Attempt(math.inf)
+    ends = _deadlines.ATTEMPT.set(endless)
+    try:
+        stream.read(10, timeout=None)
+        stream.write(b"x", timeout=None)
+    finally:
+        _deadlines.ATTEMPT.reset(ends)
+    assert inner.calls[-2:] == [("read", None), ("write", None)]
+    assert endless.wrote
+
     inner.calls.clear()
-    ends = _deadlines.ATTEMPT_ENDS.set(time.monotonic() + 0.5)
+    attempt = _deadlines.Attempt(time.monotonic() + 0.5)
+    ends = _deadlines.ATTEMPT.set(attempt)
     try:
         stream = backend.connect_unix_socket("/run/api.sock", timeout=5.0, socket_options=options)
         stream.read(10, timeout=None)
+        # A socket reached, nothing written yet: a failure now never reached the server.
+        assert attempt.sent() is False
         stream.write(b"x", timeout=0.1)
         tls = stream.start_tls(object(), "api.test", timeout=30.0)  # type: ignore[arg-type]
         tls.read(10, timeout=30.0)
         backend.sleep(2.0)
     finally:
-        _deadlines.ATTEMPT_ENDS.reset(ends)
+        _deadlines.ATTEMPT.reset(ends)
+    assert attempt.sent() is True
+    assert _deadlines.Attempt(1.0).sent() is None  # no socket reached (a mock): cannot tell
     assert tls.get_extra_info("socket") == "info:socket"
     stream.close()
 

@@ -79,7 +79,7 @@ def test_a_json_array_of_pairs_is_not_an_object() -> None:
 def test_the_sync_deadline_closes_the_inner_stream_at_once() -> None:
     import httpx  # noqa: PLC0415
 
-    from api_keys_client._deadlines import DeadlineStream  # noqa: PLC0415
+    from api_keys_client._body import read_body  # noqa: PLC0415
 
     closed: list[str] = []
 
@@ -95,8 +95,9 @@ def test_the_sync_deadline_closes_the_inner_stream_at_once() -> None:
             return chunks()
 
     request = httpx.Request("GET", "https://api.test/api-keys")
-    stream = DeadlineStream(Inner(), deadline=0.0, request=request)  # already past
+    response = httpx.Response(200, stream=Inner(), request=request)
     with pytest.raises(httpx.ReadTimeout) as caught:
-        list(stream)
+        read_body(response, limit=1000, ends=0.0, request=request)  # already past
     assert closed == ["inner generator"]  # closed before the exception leaves, not at collection
     assert caught.value.request is request
+    assert response.is_closed

@@ -297,7 +297,7 @@ def test_serve_listens_on_loopback_and_stops(fake: FakeApiKeys) -> None:
 def test_fake_clients_close_their_own_pool_but_not_a_callers(fake: FakeApiKeys) -> None:
     token = fake.add_user(workspaces=["ws_1"])
     with fake.client(token=token, workspace_id="ws_1") as own:
-        pool = own._http_client
+        pool = own._pool.template()
     assert pool.is_closed
 
     callers = httpx.Client(transport=fake.transport())

@@ -137,7 +137,7 @@ def test_with_workspace_sends_other_header_through_same_pool(
     api.list(child)
     api.list(parent)
 
-    assert child._http_client is parent._http_client
+    assert child._pool is parent._pool
     assert child.workspace_id == "ws_2"
     assert parent.workspace_id == WORKSPACE
     first, second = route.calls
@@ -153,7 +153,7 @@ def test_closing_a_child_leaves_the_parent_usable(api: Driver, mock_api: respx.M
     api.close(child)
 
     assert api.list(parent) == []
-    assert not parent._http_client.is_closed
+    assert not parent._pool.closed
 
 
 def test_extra_default_headers_are_sent(api: Driver, mock_api: respx.MockRouter) -> None:

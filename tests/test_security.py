@@ -18,7 +18,7 @@ from .conftest import TOKEN, Driver
 
 def test_tls_verification_is_on_by_default(api: Driver) -> None:
     client = api.client()
-    pool = client._http_client._transport._pool  # type: ignore[union-attr] # httpx internals: the only place the SSL context lives
+    pool = client._pool.template()._transport._pool  # type: ignore[union-attr] # httpx internals: the only place the SSL context lives
     context: ssl.SSLContext = pool._ssl_context
     assert context.verify_mode is ssl.CERT_REQUIRED
     assert context.check_hostname

@@ -12,19 +12,26 @@ from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from ._deadlines import TOO_SLOW, attempt_deadline, within
+from ._deadlines import TOO_SLOW, Attempt, attempt_deadline, within
+from ._exceptions import APIResponseValidationError
 from ._failures import (
     ambiguous_create_note,
+    created_note,
+    headers_for_log,
     out_of_time,
+    scrub_response,
     status_error,
     transport_error,
     without_credentials,
 )
+from ._json import raw_key_in
 from ._logs import logger
+from ._operations import BodyInvalid
 from ._retry import delay_after_exception, delay_after_response, never_sent, retry_after_too_long
 from ._text import escape_controls
 
 if TYPE_CHECKING:
+    from ._body import BodyProblem
     from ._operations import Call
     from ._settings import Settings
 
@@ -35,10 +42,6 @@ class RetryIn(NamedTuple):
     """The next attempt goes out after this many seconds."""
 
     seconds: float
-
-
-def _headers_for_log(message: httpx.Request | httpx.Response) -> str:
-    return escape_controls(", ".join(f"{name}: {value}" for name, value in message.headers.items()))
 
 
 class _Verdict(NamedTuple):
@@ -57,19 +60,27 @@ class CallState(Generic[T]):
         "attempt",
         "began",
         "call",
+        "current",
         "deadline",
         "ends",
         "request",
+        "sent",
         "settings",
         "since",
         "spent",
         "started",
+        "watched",
     )
 
-    def __init__(self, call: Call[T], settings: Settings, request: httpx.Request) -> None:
+    def __init__(
+        self, call: Call[T], settings: Settings, request: httpx.Request, *, watched: bool = False
+    ) -> None:
         self.call = call
         self.settings = settings
         self.request = request
+        self.watched = watched  # the pool's sockets say whether an attempt wrote anything
+        self.current: Attempt | None = None  # the attempt being sent
+        self.sent = False  # an earlier attempt may have reached the server
         self.attempt = 0
         self.spent = 0  # retry tokens taken from the budget
         self.began = time.time()  # wall clock: "created since" for an ambiguous create
@@ -78,9 +89,10 @@ class CallState(Generic[T]):
         total = settings.total_timeout
         self.deadline = None if total is None else self.since + total
 
-    def next_attempt(self) -> float:
-        """Start an attempt; returns when it must be over. Under a call deadline, the attempt's
-        timeouts are cut to the time that is left."""
+    def next_attempt(self) -> Attempt:
+        """Start an attempt: when it must be over, and what its sockets see. Under a call
+        deadline, the attempt's timeouts are cut to the time that is left. Each attempt carries
+        its own Authorization."""
         self.attempt += 1
         self.started = time.monotonic()
         timeout = self.settings.timeout
@@ -90,7 +102,22 @@ class CallState(Generic[T]):
             self.ends = min(attempt_deadline(timeout), self.deadline)
         else:
             self.ends = attempt_deadline(timeout)
-        return self.ends
+        self.request.headers["Authorization"] = self.settings.authorization()
+        self.current = Attempt(self.ends)
+        return self.current
+
+    def _attempt_sent(self, exc: BaseException | None = None) -> bool:
+        """Whether the current attempt may have reached the server: unless its failure says it
+        never left, or (on a pool whose sockets are watched) it reached a socket and wrote
+        nothing there."""
+        if isinstance(exc, httpx.RequestError) and never_sent(exc):
+            return False
+        seen = self.current.sent() if self.watched and self.current is not None else None
+        return True if seen is None else seen
+
+    def may_have_created(self) -> bool:
+        """For a create: whether any attempt so far may have made the key."""
+        return self.sent or (self.current is not None and self._attempt_sent())
 
     def _log(self, outcome: str, response: httpx.Response | None) -> None:
         if logger.isEnabledFor(logging.INFO):
@@ -109,10 +136,10 @@ class CallState(Generic[T]):
             # Headers only, never a body: a create's response body holds the raw key.
             # The server may echo the token (a Location with it in the query): redacted too.
             redact = self.settings.redact
-            request_headers = _headers_for_log(without_credentials(self.request))
+            request_headers = headers_for_log(without_credentials(self.request))
             logger.debug("request headers: %s", redact(request_headers))
             if response is not None:
-                logger.debug("response headers: %s", redact(_headers_for_log(response)))
+                logger.debug("response headers: %s", redact(headers_for_log(response)))
 
     def _ambiguous_note(self) -> str:
         """For a create that may have reached the server: how to check whether it did."""
@@ -156,15 +183,16 @@ class CallState(Generic[T]):
         self._log(type(exc).__name__, None)
         delay = None
         refusal, late = "", False
+        sent = self._attempt_sent(exc)
+        self.sent = self.sent or sent
         if self.attempt <= self.settings.max_retries and isinstance(exc, httpx.RequestError):
             delay = delay_after_exception(
-                exc, idempotent=self.call.idempotent, retry_number=self.attempt
+                idempotent=self.call.idempotent, sent=sent, retry_number=self.attempt
             )
             if delay is not None:
                 timed_out = isinstance(exc, httpx.TimeoutException)
                 delay, refusal, late = self._afford(delay, after_timeout=timed_out)
         if delay is None:
-            sent = not (isinstance(exc, httpx.RequestError) and never_sent(exc))
             overdue = ""
             if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= self.ends:
                 # Every read came in time, but not the whole response: say so.
@@ -185,14 +213,23 @@ class CallState(Generic[T]):
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
-    def after_response(self, response: httpx.Response) -> httpx.Response | RetryIn:
+    def after_response(
+        self, response: httpx.Response, problem: BodyProblem | None = None
+    ) -> httpx.Response | RetryIn:
         """The response of a success, or the wait before the next attempt; raises a final
-        error."""
+        error. `problem` says why the body was not read whole (too large, undecodable)."""
         self._log(str(response.status_code), response)
+        status = response.status_code
+        self.sent = self.sent or response.is_success or status >= 500 or status == 408
         if response.is_success:
             budget = self.settings.retry_budget
             if budget is not None:
                 budget.record_success(self.spent)
+            if problem is not None:
+                raw_key = raw_key_in(response.content) if self.call.key_name is not None else None
+                raise self.invalid_body(
+                    response, f"HTTP {status} answer could not be read: {problem.reason}", raw_key
+                )
             return response
         delay = None
         refusal, late = "", False
@@ -204,19 +241,19 @@ class CallState(Generic[T]):
             if delay is not None:
                 delay, refusal, late = self._afford(delay, after_timeout=False)
         if delay is None:
-            status = response.status_code
             refused = (
                 retry_after_too_long(response, idempotent=self.call.idempotent)
                 if may_retry
                 else None
             )
             ambiguous = self._ambiguous_note() if status >= 500 or status == 408 else ""
+            cut = "" if problem is None else f"; {problem.reason}"
             error = status_error(
                 response,
                 self.settings,
                 attempts=self.attempt,
                 retry_after_refused=refused,
-                notes=refusal + ambiguous,
+                notes=cut + refusal + ambiguous,
             )
             if late:
                 raise out_of_time(error, self.settings) from error
@@ -225,3 +262,46 @@ class CallState(Generic[T]):
             "retrying %s in %.2f s after HTTP %d", self.call.name, delay, response.status_code
         )
         return RetryIn(delay)
+
+    def invalid_body(
+        self, response: httpx.Response, reason: str, raw_key: str | None = None
+    ) -> APIResponseValidationError:
+        """The error for a success whose body cannot be read, or is not what the spec says.
+        After a create the key exists: the message says whether its raw key was saved."""
+        message = reason
+        if self.call.key_name is not None:
+            since = datetime.datetime.fromtimestamp(self.began, datetime.UTC)
+            message += created_note(self.call.key_name, since, raw_key_kept=raw_key is not None)
+        scrub_response(response, self.settings.token)
+        return APIResponseValidationError(
+            self.settings.redact(message), response=response, raw_key=raw_key
+        )
+
+    def parsed(self, response: httpx.Response) -> T:
+        """The typed value of a success response, or an APIResponseValidationError."""
+        try:
+            return self.call.parse(response)
+        except BodyInvalid as exc:
+            raise self.invalid_body(response, exc.reason, exc.raw_key) from None
+
+    def note_interruption(self, exc: BaseException) -> None:
+        """A create interrupted (Ctrl-C, a cancelled task, SIGTERM) after its request may have
+        reached the server: a WARNING, and a note on the exception, saying how to find the key.
+        No secret in either: the raw key, if it came, is lost with the interrupted call."""
+        name = self.call.key_name
+        if name is None or not self.may_have_created():
+            return
+        since = datetime.datetime.fromtimestamp(self.began, datetime.UTC)
+        shown = escape_controls(repr(name))
+        logger.warning(
+            "create of a key named %s was interrupted (%s) after its request was sent at %s UTC:"
+            " the key may exist",
+            shown,
+            type(exc).__name__,
+            f"{since:%Y-%m-%d %H:%M:%S}",
+        )
+        exc.add_note(
+            "api_keys_client: this create was interrupted after its request was sent"
+            + ambiguous_create_note(name, since)
+            + "; if it was, its raw key is lost: revoke it"
+        )

@@ -3,20 +3,31 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime
-import ipaddress
+import functools
+import math
+import threading
 import time
-import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
-from . import ApiKeysError, InsecureTransportWarning
 from ._attempts import CallState, RetryIn
-from ._deadlines import ATTEMPT_ENDS, TOO_SLOW, DeadlineStream, bound_the_sockets
+from ._body import DEFAULT_MAX_RESPONSE_SIZE, BodyProblem, aread_body, read_body
+from ._deadlines import ATTEMPT, TOO_SLOW
+from ._exceptions import ApiKeysError
 from ._operations import Call
+from ._pools import (
+    AsyncCallerPool,
+    AsyncOwnPool,
+    CallerPool,
+    OwnPool,
+    build_pool,
+    warn_if_insecure,
+)
 from ._resources import ApiKeys, AsyncApiKeys
 from ._response import APIResponse
 from ._retry_budget import RetryBudget
@@ -39,90 +50,26 @@ async def _async_sleep(seconds: float) -> None:
 
 
 T = TypeVar("T")
+PoolT = TypeVar("PoolT", OwnPool | CallerPool, AsyncOwnPool | AsyncCallerPool)
+Received = tuple[httpx.Response, BodyProblem | None]
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _warn_if_insecure(settings: Settings) -> None:
-    url = settings.base_url
-    if url.scheme == "http" and not _is_loopback(url.host):
-        warnings.warn(
-            f"the API token is sent over plain http to {url.host}; use https://",
-            InsecureTransportWarning,
-            stacklevel=4,
-        )
-
-
-HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
-
-
-class _ClientBase(Generic[HttpClientT]):
+class _ClientBase(Generic[PoolT]):
     """Settings, the pool and its children, and request building: all but the sending."""
 
     _settings: Settings
-    _http_client: HttpClientT
-    _owns_http_client: bool
-    # Headers sent with each request on top of the pool's own: everything (auth, User-Agent ...)
-    # for a caller-built http_client, which is never mutated; nothing extra for the SDK's own pool,
-    # which carries them as its default headers.
+    _pool: PoolT
+    _closes_pool: bool
+    # Headers sent with each request on top of the pool's own: everything (User-Agent, Accept
+    # ...) for a caller-built http_client, which is never mutated; nothing extra for the SDK's
+    # own pool, which carries them as its default headers. Authorization goes on each attempt.
     _request_headers: dict[str, str]
 
-    _pool_class: type[HttpClientT]
-
-    def _configure(
-        self,
-        settings: Settings,
-        http_client: HttpClientT | None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        """Use the caller's http_client as it is, or build (and own) a pool, on `transport` if
-        one is given."""
-        _warn_if_insecure(settings)
-        owns = http_client is None
-        if http_client is None:
-            # The transport matches the pool's flavour: the sync or async client passes its own.
-            pool_options: dict[str, Any] = {"transport": transport} if transport else {}
-            http_client = self._pool_class(
-                headers=settings.default_headers(),
-                timeout=settings.timeout,
-                follow_redirects=False,
-                **pool_options,
-            )
-            if isinstance(http_client, httpx.Client):
-                bound_the_sockets(http_client)  # async attempts are bounded by asyncio.timeout
-        self._init(settings, http_client, owns_http_client=owns, headers_in_pool=owns)
-
-    @classmethod
-    def _over_transport(
-        cls,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport,
-        settings: Settings,
-        http_client: HttpClientT | None = None,
-    ) -> Self:
-        """A client whose own pool sends through `transport` (the testing kit's in-process fake)."""
-        client = object.__new__(cls)
-        client._configure(settings, http_client, transport)
-        return client
-
-    def _init(
-        self,
-        settings: Settings,
-        http_client: HttpClientT,
-        *,
-        owns_http_client: bool,
-        headers_in_pool: bool,
-    ) -> None:
+    def _init(self, settings: Settings, pool: PoolT, *, closes_pool: bool) -> None:
         self._settings = settings
-        self._request_headers = {} if headers_in_pool else settings.default_headers()
-        self._http_client = http_client
-        self._owns_http_client = owns_http_client
+        self._pool = pool
+        self._request_headers = {} if pool.owned else settings.default_headers()
+        self._closes_pool = closes_pool
         self._attach_resources()
 
     def _attach_resources(self) -> None:
@@ -131,12 +78,7 @@ class _ClientBase(Generic[HttpClientT]):
     def _derive(self, settings: Settings) -> Self:
         child = object.__new__(type(self))
         # A child sends through the same pool and never closes it: the parent owns it.
-        child._init(
-            settings,
-            self._http_client,
-            owns_http_client=False,
-            headers_in_pool=not self._request_headers,
-        )
+        child._init(settings, self._pool, closes_pool=False)
         return child
 
     def with_workspace(self, workspace_id: str) -> Self:
@@ -185,6 +127,11 @@ class _ClientBase(Generic[HttpClientT]):
         """The retry budget this client shares with its children (None: retries unbudgeted)."""
         return self._settings.retry_budget
 
+    @property
+    def max_response_size(self) -> int:
+        """The largest response body, decoded, that a call reads (bytes)."""
+        return self._settings.max_response_size
+
     def _build_request(
         self, call: Call[T], settings: Settings, extra_headers: tuple[tuple[str, str], ...]
     ) -> httpx.Request:
@@ -196,7 +143,7 @@ class _ClientBase(Generic[HttpClientT]):
             # A call's own headers win over the client's, whatever their case (httpx merges a
             # request's headers over its pool's the same way).
             headers = merge_headers(headers, extra_headers)
-        return self._http_client.build_request(
+        return self._pool.template().build_request(
             kwargs["method"],
             settings.url(kwargs["url"]),
             headers=headers,
@@ -205,18 +152,23 @@ class _ClientBase(Generic[HttpClientT]):
         )
 
     def _start(self, call: Call[T], options: RequestOptions | None) -> CallState[T]:
-        if self._http_client.is_closed:
+        if self._pool.closed:
             raise ApiKeysError("this client has been closed")
         settings, extra_headers = (
             (self._settings, ()) if options is None else self._settings.for_call(options)
         )
-        return CallState(call, settings, self._build_request(call, settings, extra_headers))
+        return CallState(
+            call,
+            settings,
+            self._build_request(call, settings, extra_headers),
+            watched=getattr(self._pool, "watched", False),
+        )
 
     @staticmethod
-    def _raw(call: Call[T], state: CallState[T], response: httpx.Response) -> APIResponse[T]:
+    def _raw(state: CallState[T], response: httpx.Response) -> APIResponse[T]:
         return APIResponse(
             response,
-            call.parse,
+            state.parsed,
             retries_taken=state.attempt - 1,
             elapsed=datetime.timedelta(seconds=time.monotonic() - state.since),
         )
@@ -228,7 +180,39 @@ class _ClientBase(Generic[HttpClientT]):
         )
 
 
-class ApiKeysClient(_ClientBase[httpx.Client]):
+def _reaches_the_network(http_client: httpx.Client, url: httpx.URL) -> bool:
+    """Whether a caller's pool sends `url` over the network (not through a mock or an
+    in-process transport, which cannot trickle)."""
+    choose = getattr(http_client, "_transport_for_url", None)  # httpx's own choice, private
+    return choose is None or isinstance(choose(url), httpx.HTTPTransport)
+
+
+def _within_deadline(send: Callable[[], Received], ends: float, request: httpx.Request) -> Received:
+    """`send` in a helper thread, given up at `ends`: a caller's pool cannot have its sockets
+    bounded (the SDK does not touch it), so this is how its attempts keep their deadline when
+    a server trickles its headers. The helper finishes, or times out, on its own."""
+    outcome: list[Received | BaseException] = []
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            outcome.append(context.run(send))
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="api-keys-client attempt", daemon=True).start()
+    if not done.wait(max(ends - time.monotonic(), 0.0)):
+        raise httpx.ReadTimeout(TOO_SLOW, request=request)
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
     """The API Keys service, synchronously.
 
     ```python
@@ -240,12 +224,12 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
     Arguments left out come from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_KEYS_WORKSPACE_ID.
     `timeout` bounds each attempt, `total_timeout` each call (every attempt and every wait);
     `retry_budget` (on by default, shared with children) stops retries from multiplying load
-    during an outage. `http_client` is a caller-built httpx.Client to send through; the caller
-    keeps closing it.
+    during an outage; `max_response_size` bounds a body as decoded. The SDK's own pool honours
+    the proxy and CA variables of the environment unless `trust_env=False`. `http_client` is a
+    caller-built httpx.Client to send through; the caller keeps closing it.
     """
 
     api_keys: ApiKeys
-    _pool_class = httpx.Client
 
     def __init__(
         self,
@@ -257,52 +241,97 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         headers: Mapping[str, str] | None = None,
+        trust_env: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._configure(
-            Settings.resolve(
-                base_url=base_url,
-                token=token,
-                workspace_id=workspace_id,
-                timeout=timeout,
-                max_retries=max_retries,
-                total_timeout=total_timeout,
-                retry_budget=retry_budget,
-                headers=headers,
-            ),
-            http_client,
+        settings = Settings.resolve(
+            base_url=base_url,
+            token=token,
+            workspace_id=workspace_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            total_timeout=total_timeout,
+            retry_budget=retry_budget,
+            max_response_size=max_response_size,
+            headers=headers,
+            trust_env=trust_env,
         )
+        self._configure(settings, http_client)
+
+    def _configure(
+        self,
+        settings: Settings,
+        http_client: httpx.Client | None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        pool: OwnPool | CallerPool
+        if http_client is None:
+            build = functools.partial(
+                build_pool,
+                httpx.Client,
+                headers=settings.default_headers(),
+                timeout=settings.timeout,
+                trust_env=settings.trust_env,
+                transport=transport,
+            )
+            pool = OwnPool(build)
+        else:
+            pool = CallerPool(http_client)
+        warn_if_insecure(
+            settings.base_url, pool.template() if pool.owned else None, trust_env=settings.trust_env
+        )
+        self._init(settings, pool, closes_pool=True)
+
+    @classmethod
+    def _over_transport(
+        cls,
+        transport: httpx.BaseTransport,
+        settings: Settings,
+        http_client: httpx.Client | None = None,
+    ) -> Self:
+        """A client whose own pool sends through `transport` (the testing kit's in-process fake)."""
+        client = object.__new__(cls)
+        client._configure(settings, http_client, transport)
+        return client
 
     def _attach_resources(self) -> None:
         self.api_keys = ApiKeys(self)
 
-    def _send(self, request: httpx.Request, ends: float) -> httpx.Response:
-        # The SDK's own pool bounds every socket wait by `ends` (bound_the_sockets); the body's
-        # stream checks it between chunks too, which also holds for a caller's http_client.
-        token = ATTEMPT_ENDS.set(ends)
-        try:
-            response = self._http_client.send(request, stream=True, follow_redirects=False)
+    def _send(self, state: CallState[Any], http_client: httpx.Client) -> Received:
+        attempt = state.next_attempt()
+        request = state.request
+        limit = state.settings.max_response_size
+
+        def send() -> Received:
+            # The SDK's own pool bounds every socket wait by the attempt's end (see
+            # _deadlines); the body's reading loop checks it between chunks too.
+            token = ATTEMPT.set(attempt)
             try:
-                assert isinstance(response.stream, httpx.SyncByteStream)  # noqa: S101 - sync client, sync stream
-                response.stream = DeadlineStream(response.stream, ends, request)
-                response.read()
+                response = http_client.send(request, stream=True, follow_redirects=False)
+                return response, read_body(
+                    response, limit=limit, ends=attempt.ends, request=request
+                )
             finally:
-                response.close()
-        finally:
-            ATTEMPT_ENDS.reset(token)
-        return response
+                ATTEMPT.reset(token)
+
+        if self._pool.owned or attempt.ends == math.inf:
+            return send()
+        if not _reaches_the_network(http_client, request.url):
+            return send()
+        return _within_deadline(send, attempt.ends, request)
 
     def _exchange(self, state: CallState[T]) -> httpx.Response:
         """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
+        http_client = self._pool.client()
         while True:
-            ends = state.next_attempt()
             try:
-                response = self._send(state.request, ends)
+                response, problem = self._send(state, http_client)
             except Exception as exc:  # every failure becomes an ApiKeysError
                 _sleep(state.after_exception(exc))
                 continue
-            outcome = state.after_response(response)
+            outcome = state.after_response(response, problem)
             if isinstance(outcome, RetryIn):
                 _sleep(outcome.seconds)
                 continue
@@ -310,16 +339,26 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
 
     def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
         state = self._start(call, options)
-        return call.parse(self._exchange(state))
+        try:
+            return state.parsed(self._exchange(state))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Ctrl-C, SIGTERM: say what may have happened
+                state.note_interruption(exc)
+            raise
 
     def _request_raw(self, call: Call[T], options: RequestOptions | None = None) -> APIResponse[T]:
         state = self._start(call, options)
-        return self._raw(call, state, self._exchange(state))
+        try:
+            return self._raw(state, self._exchange(state))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                state.note_interruption(exc)
+            raise
 
     def close(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""
-        if self._owns_http_client:
-            self._http_client.close()
+        if self._closes_pool:
+            self._pool.close()
 
     def __enter__(self) -> Self:
         return self
@@ -333,17 +372,19 @@ class ApiKeysClient(_ClientBase[httpx.Client]):
         self.close()
 
 
-class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
+class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
     """The API Keys service, with `await`: the same surface as ApiKeysClient.
 
     ```python
     async with AsyncApiKeysClient(base_url=..., token=..., workspace_id=...) as client:
         keys = await client.api_keys.list()
     ```
+
+    The SDK's own pool keeps one set of connections per event loop: a client made once serves
+    one `asyncio.run()` after another.
     """
 
     api_keys: AsyncApiKeys
-    _pool_class = httpx.AsyncClient
 
     def __init__(
         self,
@@ -355,48 +396,93 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         headers: Mapping[str, str] | None = None,
+        trust_env: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._configure(
-            Settings.resolve(
-                base_url=base_url,
-                token=token,
-                workspace_id=workspace_id,
-                timeout=timeout,
-                max_retries=max_retries,
-                total_timeout=total_timeout,
-                retry_budget=retry_budget,
-                headers=headers,
-            ),
-            http_client,
+        settings = Settings.resolve(
+            base_url=base_url,
+            token=token,
+            workspace_id=workspace_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            total_timeout=total_timeout,
+            retry_budget=retry_budget,
+            max_response_size=max_response_size,
+            headers=headers,
+            trust_env=trust_env,
         )
+        self._configure(settings, http_client)
+
+    def _configure(
+        self,
+        settings: Settings,
+        http_client: httpx.AsyncClient | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        pool: AsyncOwnPool | AsyncCallerPool
+        if http_client is None:
+            build = functools.partial(
+                build_pool,
+                httpx.AsyncClient,
+                headers=settings.default_headers(),
+                timeout=settings.timeout,
+                trust_env=settings.trust_env,
+                transport=transport,
+            )
+            pool = AsyncOwnPool(build)
+        else:
+            pool = AsyncCallerPool(http_client)
+        warn_if_insecure(
+            settings.base_url, pool.template() if pool.owned else None, trust_env=settings.trust_env
+        )
+        self._init(settings, pool, closes_pool=True)
+
+    @classmethod
+    def _over_transport(
+        cls,
+        transport: httpx.AsyncBaseTransport,
+        settings: Settings,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> Self:
+        """A client whose own pool sends through `transport` (the testing kit's in-process fake)."""
+        client = object.__new__(cls)
+        client._configure(settings, http_client, transport)
+        return client
 
     def _attach_resources(self) -> None:
         self.api_keys = AsyncApiKeys(self)
 
-    async def _send(self, request: httpx.Request, ends: float) -> httpx.Response:
+    async def _send(self, state: CallState[Any], http_client: httpx.AsyncClient) -> Received:
         # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
         # generators properly, where raising from outside would leave them unclosed.
         import asyncio  # noqa: PLC0415 - see _async_sleep
 
-        budget = ends - time.monotonic()
+        attempt = state.next_attempt()
+        request = state.request
+        budget = attempt.ends - time.monotonic()
+        token = ATTEMPT.set(attempt)
         try:
-            async with asyncio.timeout(budget if budget != float("inf") else None):
-                return await self._http_client.send(request, follow_redirects=False)
+            async with asyncio.timeout(budget if budget != math.inf else None):
+                response = await http_client.send(request, stream=True, follow_redirects=False)
+                problem = await aread_body(response, limit=state.settings.max_response_size)
         except TimeoutError:
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
+        finally:
+            ATTEMPT.reset(token)
+        return response, problem
 
     async def _exchange(self, state: CallState[T]) -> httpx.Response:
         """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
+        http_client = await self._pool.client()
         while True:
-            ends = state.next_attempt()
             try:
-                response = await self._send(state.request, ends)
+                response, problem = await self._send(state, http_client)
             except Exception as exc:  # every failure becomes an ApiKeysError
                 await _async_sleep(state.after_exception(exc))
                 continue
-            outcome = state.after_response(response)
+            outcome = state.after_response(response, problem)
             if isinstance(outcome, RetryIn):
                 await _async_sleep(outcome.seconds)
                 continue
@@ -404,18 +490,28 @@ class AsyncApiKeysClient(_ClientBase[httpx.AsyncClient]):
 
     async def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
         state = self._start(call, options)
-        return call.parse(await self._exchange(state))
+        try:
+            return state.parsed(await self._exchange(state))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # a cancelled task, Ctrl-C
+                state.note_interruption(exc)
+            raise
 
     async def _request_raw(
         self, call: Call[T], options: RequestOptions | None = None
     ) -> APIResponse[T]:
         state = self._start(call, options)
-        return self._raw(call, state, await self._exchange(state))
+        try:
+            return self._raw(state, await self._exchange(state))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                state.note_interruption(exc)
+            raise
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it came in as http_client or this is a child."""
-        if self._owns_http_client:
-            await self._http_client.aclose()
+        if self._closes_pool:
+            await self._pool.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,13 +1,19 @@
-"""Deadlines: when one attempt must be over, and when the whole call must be. httpx's timeouts
-bound each read and each connect; these bound what they cannot: a body trickled byte by byte, and
-a call's attempts and waits added together (`total_timeout`)."""
+"""Deadlines, and what the SDK's own sockets tell it about an attempt.
+
+httpx's timeouts bound each read and each connect; these bound what they cannot: a body or a
+header block trickled byte by byte, and a call's attempts and waits added together
+(`total_timeout`). The SDK's own pools open their sockets through `_WatchedBackend`, which cuts
+every wait to the attempt's end and notes whether a byte of the request was written, so that a
+failure before that is known never to have reached the server.
+"""
 
 from __future__ import annotations
 
 import contextvars
+import math
 import time
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -25,42 +31,40 @@ SocketOptions = (
 TOO_SLOW = "the response took longer than the timeout to come whole"
 
 
+class Attempt:
+    """One attempt as its sockets see it: when it must be over, whether it reached a socket at
+    all (`touched`: a mock that answers above the sockets never does), and whether it wrote."""
+
+    __slots__ = ("ends", "touched", "wrote")
+
+    def __init__(self, ends: float) -> None:
+        self.ends = ends
+        self.touched = False
+        self.wrote = False
+
+    def sent(self) -> bool | None:
+        """False when the attempt's sockets wrote nothing; None when they cannot tell."""
+        return self.wrote if self.touched else None
+
+
+# The attempt being sent in this thread or task, for the SDK's own pools' sockets.
+ATTEMPT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
+    "api_keys_client_attempt", default=None
+)
+
+
 def attempt_deadline(timeout: httpx.Timeout) -> float:
     """When one attempt must be over. httpx's read timeout bounds each read, so a server that
-    trickles its body would never trip it: the whole response must come within `read` seconds
-    (after `connect` for the connection)."""
-    budget = (timeout.connect or 0.0) + (timeout.read if timeout.read is not None else float("inf"))
-    return time.monotonic() + budget
-
-
-class DeadlineStream(httpx.SyncByteStream):
-    """A sync response body that raises ReadTimeout once the attempt's deadline has passed."""
-
-    def __init__(
-        self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request
-    ) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = iter(self._stream)
-        try:
-            for chunk in chunks:
-                if time.monotonic() > self._deadline:
-                    raise httpx.ReadTimeout(TOO_SLOW, request=self._request)
-                yield chunk
-        finally:
-            # Close the inner generator now, not whenever it is collected.
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    def close(self) -> None:
-        self._stream.close()
+    trickles its answer would never trip it: the whole response must come within `read` seconds
+    (after `connect` for the connection). A read timeout of None sets no end (infinity)."""
+    if timeout.read is None:
+        return math.inf
+    return time.monotonic() + (timeout.connect or 0.0) + timeout.read
 
 
 def within(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
     """`timeout` with every part cut to `remaining` seconds: the last attempt of a call with a
-    deadline gets only the time that is left."""
+    deadline gets only the time that is left. A part of None (no limit) gets `remaining`."""
     parts = {
         name: remaining if seconds is None else min(seconds, remaining)
         for name, seconds in timeout.as_dict().items()
@@ -68,24 +72,33 @@ def within(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
     return httpx.Timeout(**parts)
 
 
-# When the current sync attempt must be over (monotonic seconds), for the SDK's own pool's
-# sockets: every read and write waits at most until then. Set around each sync attempt.
-ATTEMPT_ENDS: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "api_keys_client_attempt_ends", default=None
-)
-
-
 def _bounded(timeout: float | None) -> float | None:
     """`timeout` cut to the time the current attempt has left (a hair above zero at the end, so
-    that a wait times out rather than turning the socket non-blocking)."""
-    ends = ATTEMPT_ENDS.get()
-    if ends is None:
+    that a wait times out rather than turning the socket non-blocking). No attempt, or one with
+    no end, leaves it as it is."""
+    attempt = ATTEMPT.get()
+    if attempt is None:
         return timeout
-    left = max(ends - time.monotonic(), 1e-6)
+    attempt.touched = True
+    if attempt.ends == math.inf:
+        return timeout
+    left = max(attempt.ends - time.monotonic(), 1e-6)
     return left if timeout is None else min(timeout, left)
 
 
-class _BoundedStream:
+def _note_write() -> None:
+    attempt = ATTEMPT.get()
+    if attempt is not None:
+        attempt.touched = attempt.wrote = True
+
+
+def _note_use() -> None:
+    attempt = ATTEMPT.get()
+    if attempt is not None:
+        attempt.touched = True
+
+
+class _WatchedStream:
     """An httpcore network stream whose reads and writes never wait past the attempt's end: a
     server that trickles its status line and headers, byte by byte within the read timeout,
     times out at the deadline instead of when h11's header size limit runs out."""
@@ -98,6 +111,7 @@ class _BoundedStream:
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _note_write()
         self._stream.write(buffer, _bounded(timeout))
 
     def close(self) -> None:
@@ -108,17 +122,18 @@ class _BoundedStream:
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> _BoundedStream:
-        return _BoundedStream(
+    ) -> _WatchedStream:
+        return _WatchedStream(
             self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout))
         )
 
     def get_extra_info(self, info: str) -> object:
+        _note_use()  # httpcore asks a pooled connection whether it is still usable
         return self._stream.get_extra_info(info)
 
 
-class _BoundedBackend:
-    """httpcore's network backend, with every stream it opens bounded (see _BoundedStream)."""
+class _WatchedBackend:
+    """httpcore's network backend, with every stream it opens watched (see _WatchedStream)."""
 
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         self._backend = backend
@@ -130,7 +145,7 @@ class _BoundedBackend:
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: SocketOptions = None,
-    ) -> _BoundedStream:
+    ) -> _WatchedStream:
         stream = self._backend.connect_tcp(
             host,
             port,
@@ -138,28 +153,114 @@ class _BoundedBackend:
             local_address=local_address,
             socket_options=socket_options,
         )
-        return _BoundedStream(stream)
+        return _WatchedStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: SocketOptions = None
-    ) -> _BoundedStream:
+    ) -> _WatchedStream:
         stream = self._backend.connect_unix_socket(
             path, timeout=_bounded(timeout), socket_options=socket_options
         )
-        return _BoundedStream(stream)
+        return _WatchedStream(stream)
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-def bound_the_sockets(http_client: httpx.Client) -> bool:
-    """Make the SDK's own sync pool honour ATTEMPT_ENDS on every socket read and write. httpx
-    has no public door to its connection pool's network backend, so this reaches it where
-    httpx 0.2x keeps it, and leaves a pool of another shape alone (False): the body's deadline
-    (DeadlineStream) still holds there."""
-    pool = getattr(getattr(http_client, "_transport", None), "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None or isinstance(backend, _BoundedBackend):
-        return False
-    pool._network_backend = _BoundedBackend(backend)  # type: ignore[union-attr] # found just above
-    return True
+class _WatchedAsyncStream:
+    """An async httpcore stream that notes writes (asyncio.timeout bounds the async attempt)."""
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        _note_use()
+        data: bytes = await self._stream.read(max_bytes, timeout)
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        _note_write()
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> _WatchedAsyncStream:
+        return _WatchedAsyncStream(
+            await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        )
+
+    def get_extra_info(self, info: str) -> object:
+        _note_use()
+        return self._stream.get_extra_info(info)
+
+
+class _WatchedAsyncBackend:
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: SocketOptions = None,
+    ) -> _WatchedAsyncStream:
+        _note_use()
+        stream = await self._backend.connect_tcp(
+            host,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+        return _WatchedAsyncStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: SocketOptions = None
+    ) -> _WatchedAsyncStream:
+        _note_use()
+        stream = await self._backend.connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+        return _WatchedAsyncStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def _transports(http_client: httpx.Client | httpx.AsyncClient) -> list[Any]:
+    """Every transport of a pool: the default one and each proxy mount from the environment."""
+    mounts: dict[Any, Any] = getattr(http_client, "_mounts", {})
+    found = [getattr(http_client, "_transport", None), *mounts.values()]
+    return [transport for transport in found if transport is not None]
+
+
+def watch_the_sockets(http_client: httpx.Client | httpx.AsyncClient) -> bool:
+    """Watch every socket the SDK's own pool opens, through a proxy from the environment too.
+    httpx has no public door to its connection pools' network backends, so this reaches them
+    where httpx keeps them (httpx 0.27-0.29, and httpx2 under the httpx name). True when every
+    transport is watched; a transport of another shape (the in-process fake's) is left alone,
+    and the pool's deadlines then rest on the body's reading loop."""
+    watched = True
+    for transport in _transports(http_client):
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is None:
+            watched = False
+            continue
+        if isinstance(backend, _WatchedBackend | _WatchedAsyncBackend):
+            continue
+        wrapper = (
+            _WatchedBackend(backend)
+            if isinstance(http_client, httpx.Client)
+            else _WatchedAsyncBackend(backend)
+        )
+        pool._network_backend = wrapper  # type: ignore[union-attr] # found just above
+    return watched

@@ -4,12 +4,11 @@ exception tree, with nothing secret carried along."""
 from __future__ import annotations
 
 import datetime
-import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import (
+from ._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -22,6 +21,8 @@ from . import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._json import NotJSON, loads
+from ._redaction import redactor_for
 from ._retry import MAX_RETRY_AFTER
 from ._text import escape_controls
 
@@ -57,11 +58,40 @@ def without_credentials(request: httpx.Request) -> httpx.Request:
     )
 
 
+# Never logged, not even by name: an API client keeps no session, and a cookie can be one.
+_UNLOGGED_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
+
+
+def headers_for_log(message: httpx.Request | httpx.Response) -> str:
+    """A message's headers on one line, for a DEBUG log: control characters escaped, cookies
+    left out (the caller redacts the token)."""
+    return escape_controls(
+        ", ".join(
+            f"{name}: {value}"
+            for name, value in message.headers.items()
+            if name.lower() not in _UNLOGGED_HEADERS
+        )
+    )
+
+
+def detached(response: httpx.Response) -> httpx.Response:
+    """`response` as an exception keeps it: its request without credentials, and nothing of the
+    connection it came on (httpcore's network stream cannot be pickled, nor should it outlive the
+    call), so that the exception can be pickled and copied."""
+    response.request = without_credentials(response.request)
+    response.extensions = {
+        name: value
+        for name, value in response.extensions.items()
+        if name in ("http_version", "reason_phrase")
+    }
+    return response
+
+
 def _server_error_message(response: httpx.Response) -> str | None:
     """ErrorResponse.error when the body is the documented JSON, else None."""
     try:
-        data: Any = json.loads(response.content)
-    except ValueError:
+        data: Any = loads(response.content)
+    except NotJSON:
         return None
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         error: str = data["error"]
@@ -102,6 +132,21 @@ def ambiguous_create_note(key_name: str, since: datetime.datetime) -> str:
     )
 
 
+def created_note(key_name: str, since: datetime.datetime, *, raw_key_kept: bool) -> str:
+    """After a create whose success answer did not validate: the key exists; where its raw key
+    is, or how to find the key whose raw key is lost."""
+    if raw_key_kept:
+        return (
+            "; the key was created, and its raw key, read from the answer, is on this error's"
+            " raw_key: its only copy"
+        )
+    return (
+        f"; the key was created, but its raw key could not be read from the answer: look for a"
+        f" key named {escape_controls(repr(key_name))} created since"
+        f" {since.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC and revoke it"
+    )
+
+
 def _redirect_note(response: httpx.Response) -> str:
     """Where a 3xx pointed, without credentials or query, and why it was not followed."""
     location = response.headers.get("location")
@@ -118,15 +163,22 @@ def _redirect_note(response: httpx.Response) -> str:
     )
 
 
-def _scrub_response(response: httpx.Response, settings: Settings) -> None:
-    """Take the token out of a response kept on an exception, should the server echo it."""
-    token = settings.token.encode()
-    if token in response.content:
-        # httpx keeps a read body in _content; there is no public way to replace it.
-        response._content = response.content.replace(token, b"[redacted]")
+def scrub_response(response: httpx.Response, token: str) -> None:
+    """Take the token, in any spelling a server could echo it in, out of a response kept on an
+    exception: its body (so `.content`, `.text` and `.json()`) and its headers."""
+    redactor = redactor_for(token)
+    content = response.content
+    scrubbed = redactor.bytes(content)
+    if scrubbed != content:
+        # httpx keeps a read body in _content (and its text in _text); no public way to replace it.
+        response._content = scrubbed
+        vars(response).pop("_text", None)
     for name, value in response.headers.multi_items():
-        if settings.token in value:
-            response.headers[name] = settings.redact(value)
+        if redactor.found_in(value):
+            response.headers[name] = redactor.text(value)
+    reason = response.extensions.get("reason_phrase")
+    if isinstance(reason, bytes):  # the status line's own words: "401 bad token tok_..."
+        response.extensions["reason_phrase"] = redactor.bytes(reason)
 
 
 def status_error(
@@ -164,7 +216,7 @@ def status_error(
             f" {MAX_RETRY_AFTER:g} s this client waits, so it was not retried"
         )
     message += notes
-    _scrub_response(response, settings)
+    scrub_response(response, settings.token)
     return error_class(
         settings.redact(message),
         response=response,
@@ -233,6 +285,7 @@ def out_of_time(error: APIStatusError, settings: Settings) -> APITimeoutError:
 def scrub_chain(exc: BaseException, settings: Settings) -> None:
     """Take credentials out of an exception and everything chained to it, in place: the
     requests httpx keeps on its exceptions, and any argument or attribute that holds the token."""
+    redactor = redactor_for(settings.token)
     seen: set[int] = set()
     current: BaseException | None = exc
     pending: list[BaseException] = []
@@ -247,14 +300,14 @@ def scrub_chain(exc: BaseException, settings: Settings) -> None:
             isinstance(current, httpx.RequestError) and _has_request(current)
         ):
             current.request = without_credentials(current.request)
-        if any(isinstance(arg, str) and settings.token in arg for arg in current.args):
+        if any(isinstance(arg, str) and redactor.found_in(arg) for arg in current.args):
             current.args = tuple(
                 settings.redact(arg) if isinstance(arg, str) else arg for arg in current.args
             )
         if isinstance(current, UnicodeError) and isinstance(getattr(current, "object", None), str):
             current.object = settings.redact(current.object)  # type: ignore[attr-defined] # the encode/decode errors' own attribute
         for name, value in list(vars(current).items()):
-            if isinstance(value, str) and settings.token in value:
+            if isinstance(value, str) and redactor.found_in(value):
                 setattr(current, name, settings.redact(value))
         if current.__context__ is not None:
             pending.append(current.__context__)

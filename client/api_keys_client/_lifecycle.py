@@ -11,7 +11,7 @@ from typing import Literal
 
 import attrs
 
-from . import ApiKeysError, InvalidArgumentError, RotationError
+from ._exceptions import ApiKeysError, InvalidArgumentError, RotationError
 from ._generated.models import ApiKey, ApiKeyCreated
 
 KeyStatus = Literal["active", "expired", "revoked"]

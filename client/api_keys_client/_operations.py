@@ -4,17 +4,17 @@ generated `_get_kwargs`) and how its success response becomes typed values."""
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from . import APIResponseValidationError, InvalidArgumentError
 from ._decode import ResponseShapeError, decode_list, decode_model
+from ._exceptions import InvalidArgumentError
 from ._generated.api.api_keys import create_api_key, list_api_keys, revoke_api_key
 from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest
 from ._generated.types import UNSET
+from ._json import NotJSON, loads, raw_key_in
 from ._lifecycle import expiry_from
 
 T = TypeVar("T")
@@ -33,13 +33,25 @@ class Call(NamedTuple, Generic[T]):
     key_name: str | None = None
 
 
+class BodyInvalid(Exception):
+    """A success response whose body is not what the spec says. Internal: the client turns it
+    into an APIResponseValidationError, with what the call was and, after a create, what became
+    of the key. `raw_key` is the raw key a create's body carried, when it could be read."""
+
+    def __init__(self, reason: str, raw_key: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.raw_key = raw_key
+
+
 def _json_body(response: httpx.Response) -> object:
+    content_type = response.headers.get("content-type")
     try:
-        return json.loads(response.content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
-        content_type = response.headers.get("content-type", "no content-type")
-        raise APIResponseValidationError(
-            f"HTTP {response.status_code} body is not JSON ({content_type})", response=response
+        return loads(response.content, content_type)
+    except NotJSON as exc:
+        raise BodyInvalid(
+            f"HTTP {response.status_code} body is not JSON ({content_type or 'no content-type'}):"
+            f" {exc}"
         ) from None
 
 
@@ -47,14 +59,26 @@ def _parse_list(response: httpx.Response) -> list[ApiKey]:
     try:
         return decode_list(ApiKey, _json_body(response))
     except ResponseShapeError as exc:
-        raise APIResponseValidationError(str(exc), response=response) from None
+        raise BodyInvalid(str(exc)) from None
+
+
+def created_raw_key(response: httpx.Response, body: object = None) -> str | None:
+    """The raw key a create's answer carries: from its decoded body, or found in its bytes."""
+    if isinstance(body, dict):
+        raw_key = body.get("rawKey")
+        return raw_key if isinstance(raw_key, str) and raw_key else None
+    return raw_key_in(response.content)
 
 
 def _parse_created(response: httpx.Response) -> ApiKeyCreated:
     try:
-        return decode_model(ApiKeyCreated, _json_body(response))
+        body = _json_body(response)
+    except BodyInvalid as exc:
+        raise BodyInvalid(exc.reason, created_raw_key(response)) from None
+    try:
+        return decode_model(ApiKeyCreated, body)
     except ResponseShapeError as exc:
-        raise APIResponseValidationError(str(exc), response=response) from None
+        raise BodyInvalid(str(exc), created_raw_key(response, body)) from None
 
 
 def _parse_nothing(response: httpx.Response) -> None:
@@ -80,6 +104,22 @@ def checked_text(value: object, what: str) -> str:
     return value
 
 
+def _rfc3339_instant(expires_at: datetime.datetime) -> datetime.datetime:
+    """An expiry RFC 3339 can write: within years 1-9999 in UTC, and with an offset of whole
+    minutes (RFC 3339 has no seconds in an offset: one that has them is sent in UTC instead)."""
+    try:
+        in_utc = expires_at.astimezone(datetime.UTC)
+    except OverflowError:
+        bound = "before the year 1" if expires_at.year == 1 else "past the year 9999"
+        raise InvalidArgumentError(
+            f"expires_at is {bound} once in UTC: RFC 3339 cannot write it, nor a server store it"
+        ) from None
+    offset = expires_at.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return in_utc
+    return expires_at
+
+
 def create_call(
     *,
     workspace_id: str,
@@ -99,12 +139,7 @@ def create_call(
                 "expires_at must be timezone-aware (for example datetime.now(UTC)"
                 " + timedelta(days=30)); a naive datetime has no defined instant"
             )
-        try:
-            expires_at.astimezone(datetime.UTC)
-        except OverflowError:
-            raise InvalidArgumentError(
-                "expires_at is past the year 9999 once in UTC: no server can store it"
-            ) from None
+        expires_at = _rfc3339_instant(expires_at)
     body = CreateApiKeyRequest(name=name, expires_at=UNSET if expires_at is None else expires_at)
     kwargs = create_api_key._get_kwargs(body=body, x_workspace_id=workspace_id)
     return Call(name="create", kwargs=kwargs, parse=_parse_created, idempotent=False, key_name=name)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 
-from . import ApiKeysError
+from ._exceptions import ApiKeysError
 from ._generated.models import ApiKey, ApiKeyCreated
 from ._lifecycle import (
     identify_in,

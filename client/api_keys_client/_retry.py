@@ -4,11 +4,14 @@ Whether the call can afford it (its deadline, the retry budget) is _attempts' qu
 | failure                                   | list, revoke | create |
 | ----------------------------------------- | ------------ | ------ |
 | connection refused, DNS failure, pool full | retried | retried (the request never left) |
+| any failure before a byte was written [1]  | retried      | retried (nothing was sent) |
 | connect timeout                           | retried      | retried (no connection, nothing sent) |
 | read/write timeout, reset, broken response | retried      | raised (the key may exist) |
 | 408, 500, 502, 503, 504                   | retried      | raised (the key may exist) |
 | 429                                       | retried      | retried (refused: nothing done) |
 | any other status                          | raised       | raised |
+
+[1] Known on the SDK's own pool, whose sockets note every write (see _deadlines).
 """
 
 from __future__ import annotations
@@ -82,11 +85,10 @@ def never_sent(exc: httpx.RequestError) -> bool:
     return isinstance(exc, _NEVER_SENT)
 
 
-def delay_after_exception(
-    exc: httpx.RequestError, *, idempotent: bool, retry_number: int
-) -> float | None:
-    """The wait before trying again after a transport failure, or None to raise."""
-    if idempotent or never_sent(exc):
+def delay_after_exception(*, idempotent: bool, sent: bool, retry_number: int) -> float | None:
+    """The wait before trying again after a transport failure, or None to raise: a create is
+    tried again only when its request cannot have reached the server (`sent` False)."""
+    if idempotent or not sent:
         return backoff(retry_number)
     return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from . import InvalidArgumentError
+from ._exceptions import InvalidArgumentError
 
 DEFAULT_CAPACITY = 500
 DEFAULT_RETRY_COST = 5

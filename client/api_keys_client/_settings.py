@@ -11,7 +11,10 @@ from typing import NamedTuple
 import attrs
 import httpx
 
-from . import InvalidArgumentError
+from ._body import DEFAULT_MAX_RESPONSE_SIZE
+from ._decoders import ACCEPT_ENCODING
+from ._exceptions import InvalidArgumentError
+from ._redaction import redactor_for
 from ._retry_budget import RetryBudget
 from ._text import escape_controls
 from ._version import __version__
@@ -204,6 +207,18 @@ def _total_timeout(value: float | None) -> float | None:
     return _seconds(value, "total_timeout")
 
 
+def _max_response_size(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError("max_response_size must be an int >= 1 (bytes)")
+    return value
+
+
+def _flag(value: bool, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{what} must be True or False")
+    return value
+
+
 def _retry_budget(value: RetryBudget | bool) -> RetryBudget | None:
     if value is True:
         return RetryBudget()
@@ -236,6 +251,8 @@ class Settings:
     extra_headers: tuple[tuple[str, str], ...]
     total_timeout: float | None = None
     retry_budget: RetryBudget | None = attrs.field(default=None, eq=False)
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    trust_env: bool = True
     _urls: dict[str, httpx.URL] = attrs.field(factory=dict, eq=False)
 
     @classmethod
@@ -250,6 +267,8 @@ class Settings:
         headers: Mapping[str, str] | None,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        trust_env: bool = True,
     ) -> Settings:
         found = _settings(
             base_url=(None if base_url is None else str(base_url), ENV_BASE_URL),
@@ -265,6 +284,8 @@ class Settings:
             extra_headers=check_headers(headers),
             total_timeout=_total_timeout(total_timeout),
             retry_budget=_retry_budget(retry_budget),
+            max_response_size=_max_response_size(max_response_size),
+            trust_env=_flag(trust_env, "trust_env"),
         )
 
     def with_workspace(self, workspace_id: str) -> Settings:
@@ -303,14 +324,23 @@ class Settings:
         return settings, check_headers(options.extra_headers, "extra_headers")
 
     def default_headers(self) -> dict[str, str]:
-        """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type.
-        A caller's header replaces the SDK's default of the same name (Accept, User-Agent); the
-        token's Authorization header cannot be replaced (check_header_name refuses it)."""
-        headers = merge_headers(
-            {"Accept": "application/json", "User-Agent": USER_AGENT}, self.extra_headers
+        """Headers every call carries; the generated layer adds X-Workspace-ID and Content-Type,
+        and each attempt its Authorization (see authorization). A caller's header replaces the
+        SDK's default of the same name (Accept, Accept-Encoding, User-Agent); Authorization
+        cannot be replaced (check_header_name refuses it). Accept-Encoding names exactly what
+        the SDK can decode with bounded memory."""
+        return merge_headers(
+            {
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+                "User-Agent": USER_AGENT,
+            },
+            self.extra_headers,
         )
-        headers["Authorization"] = f"Bearer {self.token}"
-        return headers
+
+    def authorization(self) -> str:
+        """The Authorization header of an attempt."""
+        return f"Bearer {self.token}"
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of a relative path from the generated layer, under base_url's path.
@@ -326,7 +356,7 @@ class Settings:
 
     def redact(self, text: str) -> str:
         """Text for a message or a log line, with the token taken out should anything echo it."""
-        return text.replace(self.token, "[redacted]") if self.token else text
+        return redactor_for(self.token).text(text) if self.token else text
 
     def __repr__(self) -> str:
         return f"Settings(base_url={str(self.base_url)!r}, workspace_id={self.workspace_id!r})"

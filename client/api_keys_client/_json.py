@@ -1,0 +1,67 @@
+"""JSON from the wire: decoded safely, whatever the server sent.
+
+Python's json refuses some bodies that a server can send: nested past the interpreter's recursion
+limit (a RecursionError, not a ValueError), an integer of more than 4,300 digits, bytes that are
+not UTF-8. Each of these is a `NotJSON` here, with a reason that quotes nothing of the body. JSON
+is UTF-8 (RFC 8259 section 8.1; the media type has no charset parameter), so a declared charset
+only explains a failure, it never changes the decoding.
+
+A create's answer is the only copy of its raw key, so `raw_key_in` finds the key even in a body
+that cannot be decoded as a whole, as long as it plainly carries `"rawKey": "..."`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_MAX_DIGITS = 4000  # below Python's int_max_str_digits (4300): longer integers become floats
+# "rawKey": "<a JSON string>", anywhere in the bytes.
+_RAW_KEY = re.compile(rb'"rawKey"\s*:\s*"((?:[^"\\\x00-\x1f]|\\.)*)"')
+
+
+class NotJSON(Exception):
+    """The body is not JSON this SDK can decode; the message says why (no body text in it)."""
+
+
+def _integer(text: str) -> int | float:
+    # A huge integer in a field nobody reads must not make the whole body unreadable; in a field
+    # the spec types, a float is reported as the wrong type it is.
+    return int(text) if len(text) <= _MAX_DIGITS else float(text)
+
+
+def _charset(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"')[:40] or None
+    return None
+
+
+def loads(content: bytes, content_type: str | None = None) -> object:
+    """The decoded body, or NotJSON."""
+    try:
+        return json.loads(content, parse_int=_integer)
+    except RecursionError:
+        raise NotJSON("it is nested deeper than this client decodes") from None
+    except UnicodeDecodeError:
+        charset = _charset(content_type)
+        said = f" (it says charset={charset}, but JSON is UTF-8 only)" if charset else ""
+        raise NotJSON(f"it is not UTF-8 text{said}") from None
+    except ValueError as exc:  # JSONDecodeError, and anything else json refuses
+        position = f" at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise NotJSON(f"it is not valid JSON{position}") from None
+
+
+def raw_key_in(content: bytes) -> str | None:
+    """The raw key a create's body carries as `"rawKey": "..."`, or None when it carries none
+    or several different ones. For bodies that cannot be decoded whole."""
+    found = set()
+    for match in _RAW_KEY.finditer(content):
+        try:
+            value = json.loads(b'"' + match[1] + b'"')
+        except ValueError:  # the string itself is broken (not UTF-8, a bad escape)
+            continue
+        if isinstance(value, str) and value:
+            found.add(value)
+    return found.pop() if len(found) == 1 else None

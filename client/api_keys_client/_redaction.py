@@ -1,0 +1,77 @@
+"""Taking the token out of whatever a server could echo it back in.
+
+A server that echoes the token rarely echoes it byte for byte: Go's encoding/json writes `&`, `<`
+and `>` as `\\u0026`, `\\u003c` and `\\u003e`, any JSON encoder may write any character as a
+`\\uXXXX` escape and `/` as `\\/`, and a URL percent-encodes. So every character of the token is
+matched in any of those spellings (hex digits in either case, spellings mixed freely).
+
+The rule for short tokens: a token of at least `SUBSTRING_MIN` characters is redacted wherever it
+appears, even inside a longer word; a shorter one only where it stands alone (no letter or digit
+right before or after it, an escape counting as a boundary), so that a token like "la" leaves
+"the last request" whole while "token=la" still becomes "token=[redacted]".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+REDACTED = "[redacted]"
+# A token this long never turns up inside ordinary text by chance.
+SUBSTRING_MIN = 16
+
+_WORD = "A-Za-z0-9"
+
+
+def _hex_digit(digit: str) -> str:
+    return f"[{digit.lower()}{digit.upper()}]" if digit.isalpha() else digit
+
+
+def _spellings(char: str) -> str:
+    """A pattern for every spelling of one character: itself, a JSON escape, a percent escape."""
+    code = f"{ord(char):04x}"
+    alternatives = [
+        re.escape(char),
+        "\\\\u" + "".join(_hex_digit(d) for d in code),
+    ]
+    if ord(char) < 0x100:
+        alternatives.append("%" + "".join(_hex_digit(d) for d in code[2:]))
+    if char == "/":
+        alternatives.append(re.escape("\\/"))
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def _pattern(token: str) -> str:
+    body = "".join(_spellings(char) for char in token)
+    if len(token) >= SUBSTRING_MIN:
+        return body
+    # Fixed-width look-behinds: a percent escape or a JSON escape just before counts as a boundary.
+    before = f"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<=\\\\u[0-9A-Fa-f]{{4}})|(?<![{_WORD}]))"
+    return f"{before}{body}(?![{_WORD}])"
+
+
+class Redactor:
+    """Redacts one token from text and from bytes."""
+
+    __slots__ = ("_bytes", "_text", "token")
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        pattern = _pattern(token)
+        self._text = re.compile(pattern)
+        self._bytes = re.compile(pattern.encode("ascii"))
+
+    def text(self, value: str) -> str:
+        return self._text.sub(REDACTED, value)
+
+    def bytes(self, value: bytes) -> bytes:
+        return self._bytes.sub(REDACTED.encode("ascii"), value)
+
+    def found_in(self, value: str) -> bool:
+        return self._text.search(value) is not None
+
+
+@lru_cache(maxsize=16)
+def redactor_for(token: str) -> Redactor:
+    """The redactor of a token (a client's token is fixed; a token provider's may change)."""
+    return Redactor(token)
