@@ -22,6 +22,25 @@ Behaviour = Callable[[socket.socket], bool]  # writes a response; True keeps the
 
 SOCKET_TIMEOUT = 5.0
 
+Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers (lower-case), body
+_handling = threading.local()
+
+
+def current_request() -> Request:
+    """The request a behaviour is answering (for behaviours that echo it)."""
+    request: Request = _handling.request
+    return request
+
+
+def answer(make: Callable[[Request], bytes]) -> Behaviour:
+    """A response made from the request: `make` returns the whole response's bytes."""
+
+    def behaviour(sock: socket.socket) -> bool:
+        sock.sendall(make(current_request()))
+        return True
+
+    return behaviour
+
 
 def response_bytes(
     status: int, body: bytes, headers: dict[str, str] | None = None, *, length: int | None = None
@@ -131,6 +150,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 body = reader.read(int(headers.get("content-length", "0")))
                 method, path, _ = request_line.decode("latin-1").split(" ", 2)
                 owner.requests.append((method, path, headers, body))
+                _handling.request = (method, path, headers, body)
                 if not owner._next_behaviour()(sock):
                     return
         finally:

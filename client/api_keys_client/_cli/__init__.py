@@ -17,13 +17,13 @@ from typing import TextIO
 from ._console import ClosedStream, Console, OutputClosed, OutputFailed, esc
 from ._parser import (
     EXIT_FAILURE,
-    EXIT_INTERRUPTED,
     EXIT_PIPE_CLOSED,
     EXIT_USAGE,
     ExitRequested,
     UsageError,
     build_parser,
 )
+from ._signals import exit_code, signals_as_interrupts, words
 
 __all__ = ["main"]
 
@@ -106,7 +106,7 @@ def main(
         err if err is not None else _terminal_stream(sys.stderr),
         as_json=False,
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), signals_as_interrupts():
         # A warning is one readable line on stderr, shown once, whatever filters were set.
         warnings.simplefilter("default")
         warnings.showwarning = _warning_printer(console)
@@ -142,6 +142,6 @@ def _run_safely(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> 
     except OutputFailed as exc:
         console.say(f"cannot write the output: {exc.reason}")
         return EXIT_FAILURE
-    except KeyboardInterrupt:
-        console.say("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (see _signals)
+        console.say(words(exc))
+        return exit_code(exc)

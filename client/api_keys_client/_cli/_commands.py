@@ -20,7 +20,7 @@ from ._delivery import (
 from ._parser import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from .. import ApiKeysError
+    from .. import ApiKeysClient, ApiKeysError
     from .._generated.models import ApiKey, ApiKeyCreated
 
 UTC = datetime.UTC
@@ -116,22 +116,28 @@ def run_create(args: argparse.Namespace, console: Console) -> int:
     connection = Connection(args)
     with connection.client() as client:  # settings checked before the file is reserved
         delivery = SecretDelivery(console, args.output_file)
-        began = datetime.datetime.now(UTC)
+        created: ApiKeyCreated | None = None
         try:
-            created = client.api_keys.create(
-                name=args.name, expires_at=args.expires_at, expires_in=args.expires_in
-            )
-        except (ApiKeysError, KeyboardInterrupt) as exc:
+            delivery.reserve()
+            began = datetime.datetime.now(UTC)
             try:
+                created = client.api_keys.create(
+                    name=args.name, expires_at=args.expires_at, expires_in=args.expires_in
+                )
+                delivery.deliver(created_shown(created))
+            except (ApiKeysError, KeyboardInterrupt) as exc:
+                if created is not None:  # the key exists: its secret goes out before all else
+                    if not delivery.delivered:
+                        delivery.deliver(created_shown(created))
+                    raise
                 code = _after_a_failed_create(
                     exc, connection, console, delivery, name=args.name, began=began
                 )
-            finally:
-                delivery.abandon()  # the reserved file, unless the secret went into it
-            if code is None:
-                raise
-            return code
-    delivery.deliver(created_shown(created))
+                if code is None:
+                    raise
+                return code
+        finally:
+            delivery.abandon()  # the reserved file, unless the secret went into it
     delivery.describe(f"Created API key {esc(created.id)}", created)
     return EXIT_OK
 
@@ -179,69 +185,82 @@ def _failed_method(exc: BaseException) -> str | None:
 
 
 def run_rotate(args: argparse.Namespace, console: Console) -> int:
-    from .. import ApiKeysError, RotationError  # noqa: PLC0415
-
     _no_stdout_for_a_secret(args, console)
     connection = Connection(args)
     with connection.client() as client:
         delivery = SecretDelivery(console, args.output_file)
-        began = datetime.datetime.now(UTC)
-
-        def on_created(created: ApiKeyCreated) -> None:
-            # Before the old key is revoked: the new secret is out before anything else can fail.
-            delivery.deliver(created_shown(created, replaces=args.key_id))
-
         try:
-            created = client.api_keys.rotate(
-                args.key_id,
-                name=args.name,
-                expires_at=args.expires_at,
-                expires_in=args.expires_in,
-                on_created=on_created,
-            )
-        except RotationError as exc:
-            if exc.step == "on_created":
-                delivery.abandon()
-                raise  # the secret could not be written: said already; the old key is active
-            new = exc.created
-            cause = exc.__cause__
-            reason = esc(cause.message) if isinstance(cause, ApiKeysError) else "interrupted"
-            console.say(
-                f"the successor {esc(new.id)} (prefix {esc(new.key_prefix)}) was created and its"
-                f" raw key is {delivery.where}, shown this once; but revoking {esc(args.key_id)}"
-                f" failed: {reason}. {esc(args.key_id)} is still active: revoke it once the cause"
-                f" is fixed (api-keys revoke {esc(args.key_id)})"
-            )
-            return EXIT_FAILURE
-        except (ApiKeysError, KeyboardInterrupt) as exc:
-            if delivery.delivered:  # interrupted during the revoke: the new key is out already
-                console.say(
-                    f"interrupted after the new key's secret was written: {esc(args.key_id)} may"
-                    " still be active; check with `api-keys list`"
-                )
-                raise
-            code = None
-            try:
-                if isinstance(exc, KeyboardInterrupt) or _failed_method(exc) == "POST":
-                    code = _after_a_failed_create(
-                        exc,
-                        connection,
-                        console,
-                        delivery,
-                        name=args.name,
-                        began=began,
-                        rotating=args.key_id,
-                    )
-            finally:
-                delivery.abandon()
-            if code is None:
-                raise
-            return code
+            delivery.reserve()
+            outcome = _rotate(args, console, connection, client, delivery)
+        finally:
+            delivery.abandon()  # the reserved file, unless the secret went into it
+    if isinstance(outcome, int):
+        return outcome
     delivery.describe(
-        f"Rotated API key {esc(args.key_id)} (now revoked): its successor is {esc(created.id)}",
-        created,
+        f"Rotated API key {esc(args.key_id)} (now revoked): its successor is {esc(outcome.id)}",
+        outcome,
     )
     return EXIT_OK
+
+
+def _rotate(
+    args: argparse.Namespace,
+    console: Console,
+    connection: Connection,
+    client: ApiKeysClient,
+    delivery: SecretDelivery,
+) -> ApiKeyCreated | int:
+    """The rotation, and what to say when it fails: the successor, or the exit code."""
+    from .. import ApiKeysError, RotationError  # noqa: PLC0415
+
+    began = datetime.datetime.now(UTC)
+
+    def on_created(created: ApiKeyCreated) -> None:
+        # Before the old key is revoked: the new secret is out before anything else can fail.
+        delivery.deliver(created_shown(created, replaces=args.key_id))
+
+    try:
+        return client.api_keys.rotate(
+            args.key_id,
+            name=args.name,
+            expires_at=args.expires_at,
+            expires_in=args.expires_in,
+            on_created=on_created,
+        )
+    except RotationError as exc:
+        if exc.step == "on_created":
+            raise  # the secret could not be written: said already; the old key is active
+        new = exc.created
+        cause = exc.__cause__
+        reason = esc(cause.message) if isinstance(cause, ApiKeysError) else "interrupted"
+        console.say(
+            f"the successor {esc(new.id)} (prefix {esc(new.key_prefix)}) was created and its"
+            f" raw key is {delivery.where}, shown this once; but revoking {esc(args.key_id)}"
+            f" failed: {reason}. {esc(args.key_id)} is still active: revoke it once the cause"
+            f" is fixed (api-keys revoke {esc(args.key_id)})"
+        )
+        return EXIT_FAILURE
+    except (ApiKeysError, KeyboardInterrupt) as exc:
+        if delivery.delivered:  # interrupted during the revoke: the new key is out already
+            console.say(
+                f"interrupted after the new key's secret was written: {esc(args.key_id)} may"
+                " still be active; check with `api-keys list`"
+            )
+            raise
+        code = None
+        if isinstance(exc, KeyboardInterrupt) or _failed_method(exc) == "POST":
+            code = _after_a_failed_create(
+                exc,
+                connection,
+                console,
+                delivery,
+                name=args.name,
+                began=began,
+                rotating=args.key_id,
+            )
+        if code is None:
+            raise
+        return code
 
 
 # -- audit -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ is sent, with the SDK's messages about them put in the CLI's own words."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,6 +57,12 @@ class Connection:
     ) -> ClientT:
         """A client of these settings, or a usage error naming the CLI's own flags."""
         from .. import InvalidArgumentError  # noqa: PLC0415 - `--help` stays fast
+        from .._logs import logger  # noqa: PLC0415
+
+        if not logger.handlers:
+            # The CLI says itself what an interrupted create may have done: without API_KEYS_LOG,
+            # the SDK's warnings are not printed a second time by logging's last resort.
+            logger.addHandler(logging.NullHandler())
 
         options: dict[str, Any] = {}
         if timeout or self.timeout:

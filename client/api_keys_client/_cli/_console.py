@@ -108,6 +108,10 @@ class Console:
         self.out, self.err, self.as_json = out, err, as_json
 
     @property
+    def out_encoding(self) -> str:
+        return getattr(self.out, "encoding", None) or "utf-8"
+
+    @property
     def out_closed(self) -> bool:
         """stdout was closed before the command started (`api-keys create x >&-`)."""
         return isinstance(self.out, ClosedStream)
@@ -170,10 +174,19 @@ def reserve_output_file(path: str) -> int:
     return descriptor
 
 
-def write_output_file(descriptor: int, raw_key: str) -> None:
-    """The secret and a newline into the reserved file, on disk before this returns."""
+def encodable(text: str, encoding: str) -> bool:
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        text.encode(encoding)
+    except (UnicodeError, LookupError):
+        return False
+    return True
+
+
+def write_output_file(descriptor: int, raw_key: str) -> None:
+    """The secret and a newline into the reserved file, on disk before this returns. A character
+    UTF-8 cannot write (a lone surrogate) is written as a backslash escape, not lost."""
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace") as file:
             file.write(raw_key + "\n")
             file.flush()
             os.fsync(file.fileno())

@@ -18,11 +18,13 @@ from ._console import (
     OutputFailed,
     created_json,
     discard_output_file,
+    encodable,
     esc,
     reserve_output_file,
     when,
     write_output_file,
 )
+from ._signals import deferred
 
 if TYPE_CHECKING:
     from .. import APIResponseValidationError
@@ -47,9 +49,15 @@ class SecretDelivery:
     def __init__(self, console: Console, output_file: str | None) -> None:
         self.console = console
         self.path = output_file
-        self.descriptor = reserve_output_file(output_file) if output_file else None
+        self.descriptor: int | None = None
         self.delivered = False
         self.where = "above"  # where the secret went, for messages: above, in FILE, ...
+
+    def reserve(self) -> None:
+        """Create the output file, if any, before the key exists (see reserve_output_file)."""
+        if self.path:
+            with deferred():  # a signal now would leave a file that abandon() cannot know of
+                self.descriptor = reserve_output_file(self.path)
 
     def abandon(self) -> None:
         """Nothing was delivered after all: remove the reserved, still empty, file."""
@@ -61,6 +69,10 @@ class SecretDelivery:
         """Put the secret (`shown["raw_key"]`) out now, with what is known of its key. If it
         cannot go out, say which key exists and how to get rid of it, and let the failure end
         the command."""
+        with deferred():  # the secret goes out whole before any signal is acted on
+            self._deliver(shown)
+
+    def _deliver(self, shown: dict[str, Any]) -> None:
         raw_key: str = shown["raw_key"]
         key_id = esc(shown.get("id") or "(unknown id)")
         try:
@@ -75,6 +87,7 @@ class SecretDelivery:
                 self.console.json(shown)
             else:
                 self.console.write(raw_key + "\n")
+                self._say_if_escaped(raw_key, self.console.out_encoding, "shown above")
         except (OutputClosed, OutputFailed) as exc:
             if self.delivered:
                 self._say_kept_in_file(key_id, exc)
@@ -96,6 +109,7 @@ class SecretDelivery:
         assert self.path is not None  # noqa: S101
         try:
             write_output_file(self.descriptor, raw_key)
+            self._say_if_escaped(raw_key, "utf-8", f"in {esc(self.path)}")
         except OutputFailed as failed:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
@@ -107,6 +121,17 @@ class SecretDelivery:
             self.path = None
             return False
         return True
+
+    def _say_if_escaped(self, raw_key: str, encoding: str, where: str) -> None:
+        """A raw key with characters `encoding` cannot write (a lone surrogate from a \\udcxx
+        escape, a non-ASCII key on an ASCII terminal) went out escaped: say so, since it is
+        then not the exact secret."""
+        if not encodable(raw_key, encoding):
+            self.console.say(
+                f"the raw key has characters {encoding} cannot write: it is {where} with those"
+                " characters as backslash escapes (\\uXXXX); --json shows it exactly, as JSON"
+                " escapes"
+            )
 
     def describe(self, headline: str, created: ApiKeyCreated) -> None:
         """In text mode, after the secret: what the key is, and where its secret went."""

@@ -18,7 +18,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1  # the API said no, could not be reached, or output could not be written
 EXIT_USAGE = 2  # bad usage or configuration, or a request refused: nothing was changed
 EXIT_FINDINGS = 3  # `audit` found keys that match a rule
-EXIT_INTERRUPTED = 130  # Ctrl-C
+# Interrupted: 128 plus the signal's number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP): see _signals.
 EXIT_PIPE_CLOSED = 141  # the reader of stdout went away (`| head`), as a SIGPIPE would
 
 MAX_TIMEOUT = 86_400.0
@@ -57,7 +57,8 @@ Settings come from the flags or from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_K
 
 Exit codes: 0 success; 1 the API said no, could not be reached, or the output could not be
 written; 2 bad usage, bad configuration, or a request the CLI refuses (nothing was changed);
-3 `audit` found matching keys; 130 interrupted; 141 the reader of the output went away.
+3 `audit` found matching keys; 128 plus the signal's number when interrupted (130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP); 141 the reader of the output went away.
 """
 
 
