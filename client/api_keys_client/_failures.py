@@ -132,16 +132,19 @@ def ambiguous_create_note(key_name: str, since: datetime.datetime) -> str:
     )
 
 
+CREATED_NOTE = "; the key was created"
+
+
 def created_note(key_name: str, since: datetime.datetime, *, raw_key_kept: bool) -> str:
     """After a create whose success answer did not validate: the key exists; where its raw key
     is, or how to find the key whose raw key is lost."""
     if raw_key_kept:
         return (
-            "; the key was created, and its raw key, read from the answer, is on this error's"
-            " raw_key: its only copy"
+            f"{CREATED_NOTE}, and its raw key, read from the answer, is on this error's raw_key:"
+            " its only copy"
         )
     return (
-        f"; the key was created, but its raw key could not be read from the answer: look for a"
+        f"{CREATED_NOTE}, but its raw key could not be read from the answer: look for a"
         f" key named {escape_controls(repr(key_name))} created since"
         f" {since.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC and revoke it"
     )

@@ -16,8 +16,8 @@ import json
 import re
 
 _MAX_DIGITS = 4000  # below Python's int_max_str_digits (4300): longer integers become floats
-# "rawKey": "<a JSON string>", anywhere in the bytes.
-_RAW_KEY = re.compile(rb'"rawKey"\s*:\s*"((?:[^"\\\x00-\x1f]|\\.)*)"')
+# "<name>": "<a JSON string>", anywhere in the bytes.
+_STRING_FIELD = rb'"%s"\s*:\s*"((?:[^"\\\x00-\x1f]|\\.)*)"'
 
 
 class NotJSON(Exception):
@@ -53,11 +53,12 @@ def loads(content: bytes, content_type: str | None = None) -> object:
         raise NotJSON(f"it is not valid JSON{position}") from None
 
 
-def raw_key_in(content: bytes) -> str | None:
-    """The raw key a create's body carries as `"rawKey": "..."`, or None when it carries none
-    or several different ones. For bodies that cannot be decoded whole."""
+def string_in(content: bytes, name: str) -> str | None:
+    """The non-empty string a body carries as `"<name>": "..."`, found in its bytes, or None
+    when it carries none or several different ones. For bodies that cannot be decoded whole."""
     found = set()
-    for match in _RAW_KEY.finditer(content):
+    pattern = re.compile(_STRING_FIELD % re.escape(name.encode("ascii")))
+    for match in pattern.finditer(content):
         try:
             value = json.loads(b'"' + match[1] + b'"')
         except ValueError:  # the string itself is broken (not UTF-8, a bad escape)
@@ -65,3 +66,8 @@ def raw_key_in(content: bytes) -> str | None:
         if isinstance(value, str) and value:
             found.add(value)
     return found.pop() if len(found) == 1 else None
+
+
+def raw_key_in(content: bytes) -> str | None:
+    """The raw key a create's body plainly carries (see string_in)."""
+    return string_in(content, "rawKey")

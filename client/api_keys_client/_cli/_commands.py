@@ -96,7 +96,7 @@ def _after_a_failed_create(
         console.say(
             f"key {esc(shown['id'] or '(unknown id)')} was created and its raw key is"
             f" {delivery.where}, shown this once, but the server's answer did not validate:"
-            f" {esc(exc.message)}{still_active}"
+            f" {esc(shown['validation_error'])}{still_active}"
         )
         return EXIT_FAILURE
     if not may_have_created(exc):

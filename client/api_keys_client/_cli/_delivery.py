@@ -175,21 +175,29 @@ def created_shown(created: ApiKeyCreated, *, replaces: str | None = None) -> dic
 
 def unvalidated_shown(error: APIResponseValidationError, name: str | None) -> dict[str, Any] | None:
     """What can be shown of a key whose create answer did not validate: its raw key (the key
-    exists, and this is its only copy), and the id and prefix if they are readable."""
+    exists, and this is its only copy), and the id and prefix if they are readable, from the
+    decoded body or, when it cannot be decoded (nested 10,000 deep, not UTF-8), from its bytes."""
+    from .._failures import CREATED_NOTE  # noqa: PLC0415
+    from .._json import NotJSON, loads, string_in  # noqa: PLC0415
+
     raw_key = error.raw_key
     if not raw_key:
         return None
-    body: Any = {}
-    with contextlib.suppress(ValueError):
-        body = error.response.json()
-    key_id = body.get("id") if isinstance(body, dict) else None
-    prefix = body.get("keyPrefix") if isinstance(body, dict) else None
+    content = error.response.content
+    try:
+        body: Any = loads(content)
+    except NotJSON:
+        key_id, prefix = string_in(content, "id"), string_in(content, "keyPrefix")
+    else:
+        key_id = body.get("id") if isinstance(body, dict) else None
+        prefix = body.get("keyPrefix") if isinstance(body, dict) else None
     return {
         "id": key_id if isinstance(key_id, str) else None,
         "name": name,
         "key_prefix": prefix if isinstance(prefix, str) else None,
         "raw_key": raw_key,
-        "validation_error": error.message,
+        # What was wrong; the SDK's note on where the raw key is (.raw_key) is the CLI's to say.
+        "validation_error": error.message.split(CREATED_NOTE, 1)[0],
     }
 
 
