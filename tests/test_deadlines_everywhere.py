@@ -120,11 +120,14 @@ def test_on_a_callers_pool_the_same_failure_is_not_known_to_be_unsent(
     assert refused == ["POST"]
     assert caught.value.may_have_been_sent is True
     assert "the key may have been created anyway" in caught.value.message
-    api.run(pool.aclose() if api.flavour == "async" else _closed(pool))
+    _close(api, pool)
 
 
-def _closed(pool: httpx.Client) -> None:
-    pool.close()
+def _close(api: Driver, pool: Any) -> None:
+    if api.flavour == "async":
+        api.run(pool.aclose())
+    else:
+        pool.close()
 
 
 # -- through a proxy from the environment --------------------------------------------------------
@@ -207,7 +210,7 @@ def test_deadlines_hold_on_a_callers_pool_which_is_not_mutated(
     assert "the response took longer than the timeout to come whole" in caught.value.message
     assert pool._transport._pool._network_backend is backend  # the caller's pool, untouched
     assert not pool.is_closed
-    api.run(pool.aclose() if api.flavour == "async" else _closed(pool))
+    _close(api, pool)
 
 
 def test_a_callers_mock_transport_is_called_in_the_callers_thread(api: Driver) -> None:

@@ -7,8 +7,9 @@ matched in any of those spellings (hex digits in either case, spellings mixed fr
 
 The rule for short tokens: a token of at least `SUBSTRING_MIN` characters is redacted wherever it
 appears, even inside a longer word; a shorter one only where it stands alone (no letter or digit
-right before or after it, an escape counting as a boundary), so that a token like "la" leaves
-"the last request" whole while "token=la" still becomes "token=[redacted]".
+right before or after it, nor `_` or `-`, which join words; an escape counts as a boundary), so
+that a token like "la" leaves "the last request" and "la-la land" whole while "token=la" still
+becomes "token=[redacted]".
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ REDACTED = "[redacted]"
 # A token this long never turns up inside ordinary text by chance.
 SUBSTRING_MIN = 16
 
-_WORD = "A-Za-z0-9"
+# What joins a word: letters and digits (any script), `_` and `-`. In bytes, any byte of a
+# non-ASCII character counts as a letter.
+_TEXT_WORD = r"\w-"
+_BYTES_WORD = r"\w\x80-\xff-"
 
 
 def _hex_digit(digit: str) -> str:
@@ -41,13 +45,13 @@ def _spellings(char: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _pattern(token: str) -> str:
+def _pattern(token: str, word: str) -> str:
     body = "".join(_spellings(char) for char in token)
     if len(token) >= SUBSTRING_MIN:
         return body
     # Fixed-width look-behinds: a percent escape or a JSON escape just before counts as a boundary.
-    before = f"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<=\\\\u[0-9A-Fa-f]{{4}})|(?<![{_WORD}]))"
-    return f"{before}{body}(?![{_WORD}])"
+    before = f"(?:(?<=%[0-9A-Fa-f]{{2}})|(?<=\\\\u[0-9A-Fa-f]{{4}})|(?<![{word}]))"
+    return f"{before}{body}(?![{word}])"
 
 
 class Redactor:
@@ -57,9 +61,8 @@ class Redactor:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        pattern = _pattern(token)
-        self._text = re.compile(pattern)
-        self._bytes = re.compile(pattern.encode("ascii"))
+        self._text = re.compile(_pattern(token, _TEXT_WORD))
+        self._bytes = re.compile(_pattern(token, _BYTES_WORD).encode("ascii"))
 
     def text(self, value: str) -> str:
         return self._text.sub(REDACTED, value)
