@@ -76,8 +76,8 @@ def headers_for_log(message: httpx.Request | httpx.Response) -> str:
 
 def detached(response: httpx.Response) -> httpx.Response:
     """`response` as an exception keeps it: its request without credentials, and nothing of the
-    connection it came on (httpcore's network stream cannot be pickled, nor should it outlive the
-    call), so that the exception can be pickled and copied."""
+    connection it came on (httpcore's network stream), which an error kept in a log or a result
+    backend must not hold on to."""
     response.request = without_credentials(response.request)
     response.extensions = {
         name: value
