@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,6 +158,24 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         waits.append(seconds)
 
     monkeypatch.setattr(client_module, "_sleep", waits.append)
+    monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
+    return waits
+
+
+@pytest.fixture
+def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Waits between attempts really wait here (and are recorded too)."""
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(client_module, "_sleep", sleep)
     monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
     return waits
 

@@ -155,10 +155,12 @@ class _Handler(socketserver.BaseRequestHandler):
                     return
         finally:
             reader.close()
+            owner._count_disconnection()
 
 
 class FaultServer:
-    """The server and its script. `url` is its base URL; `connections` counts accepted sockets."""
+    """The server and its script. `url` is its base URL; `connections` counts accepted sockets,
+    `disconnections` those that have ended."""
 
     class _Server(socketserver.ThreadingTCPServer):
         daemon_threads = True
@@ -172,6 +174,7 @@ class FaultServer:
     def __init__(self, default: Behaviour | None = None) -> None:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.connections = 0
+        self.disconnections = 0  # connections that ended (the client closed it, or a behaviour)
         self._default = default or respond(200, b"[]")
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
@@ -198,6 +201,10 @@ class FaultServer:
     def _count_connection(self) -> None:
         with self._lock:
             self.connections += 1
+
+    def _count_disconnection(self) -> None:
+        with self._lock:
+            self.disconnections += 1
 
     def start(self) -> None:
         self._thread.start()

@@ -13,29 +13,8 @@ import pytest
 import respx
 
 import api_keys_client as sdk
-from api_keys_client import _client as client_module
 
 from .conftest import Driver, Harness
-
-
-@pytest.fixture
-def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Waits between attempts really wait here (and are recorded too)."""
-    import asyncio  # noqa: PLC0415
-
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        time.sleep(seconds)
-
-    async def async_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        await asyncio.sleep(seconds)
-
-    monkeypatch.setattr(client_module, "_sleep", sleep)
-    monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
-    return waits
 
 
 def test_a_retry_after_that_would_pass_the_deadline_is_not_waited_for(

@@ -389,7 +389,7 @@ class AsyncCallerPool:
         elif first is not loop:
             raise InvalidArgumentError(
                 "this client's http_client was first used in another event loop"
-                f" ({'closed' if first.is_closed() else 'still running'}): an httpx.AsyncClient's"
+                f" ({'now closed' if first.is_closed() else 'still open'}): an httpx.AsyncClient's"
                 " connections belong to the loop that opened them. Make one http_client per"
                 " event loop, or leave http_client out: the SDK's own pool makes one per loop"
             )
