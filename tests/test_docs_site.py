@@ -88,7 +88,14 @@ def test_the_home_page_renders(site: str, page: Page) -> None:
     expect(page.locator("article h1")).to_have_text(re.compile(r"^api-keys-client"))
     expect(page.locator("article")).to_contain_text("pip install api-keys-client")
     # The navigation lists the guides.
-    for title in ("Quickstart", "Errors", "Key lifecycle", "Command line", "API reference"):
+    for title in (
+        "Quickstart",
+        "Errors",
+        "Where it is deployed",
+        "Key lifecycle",
+        "Command line",
+        "API reference",
+    ):
         expect(page.locator("nav.md-nav").first).to_contain_text(title)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
@@ -96,7 +103,8 @@ def test_the_home_page_renders(site: str, page: Page) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "page_path"), [("rotate", "lifecycle/"), ("AuthenticationError", "errors/")]
+    ("query", "page_path"),
+    [("rotate", "lifecycle/"), ("AuthenticationError", "errors/"), ("fork", "deployment/")],
 )
 def test_the_search_finds_it(site: str, page: Page, query: str, page_path: str) -> None:
     page.goto(f"{site}/")
