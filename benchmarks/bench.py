@@ -25,10 +25,12 @@ from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 import api_keys_client as sdk
+from api_keys_client._body import DEFAULT_MAX_RESPONSE_SIZE
 from api_keys_client._operations import _parse_list  # the typed decode that list() runs
 from api_keys_client._settings import DEFAULT_TIMEOUT as SDK_DEFAULT_TIMEOUT
 
@@ -335,6 +337,37 @@ def retry_budget(table: Table, base_url: str) -> None:
         )
 
 
+def gzip_bomb_memory(table: Table, base_url: str) -> None:
+    """Peak memory reading a gzip bomb of 1 MiB that decodes to 1 GiB, each contender in a process
+    of its own (bomb.py): the SDK at its default max_response_size and at 16 MiB, where it stops
+    reading, against raw httpx, which decodes it whole."""
+    mib = 1024 * 1024
+
+    def run(*args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).parent / "bomb.py"), base_url, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    raw = run("httpx")
+    for limit in (DEFAULT_MAX_RESPONSE_SIZE, 16 * mib):
+        result = run("sdk", str(limit))
+        times = result["growth"] / limit
+        table.add(
+            f"8. peak RSS growth reading a 1 MiB gzip bomb (1 GiB decoded),"
+            f" max_response_size {limit / mib:,.0f} MiB",
+            f"{result['growth'] / mib:,.1f} MiB ({result['outcome']})",
+            f"{raw['growth'] / mib:,.1f} MiB (raw httpx, {raw['outcome']})",
+            f"{times:.2f}x the limit",
+            f"target <= 3x the limit: {'holds' if times <= 3 else 'MISSED'}",
+        )
+
+
 def cold_start(table: Table, quick: bool) -> None:
     python = sys.executable
     cli = shutil.which("api-keys", path=str(Path(python).parent)) or "api-keys"
@@ -441,6 +474,7 @@ def main() -> int:
         per_call_over_http(table, base_url, args.quick)
         concurrent_async(table, base_url, args.quick)
         retry_budget(table, base_url)
+        gzip_bomb_memory(table, base_url)
     decoding(table, args.quick)
     against_pydantic(table, args.quick)
     cold_start(table, args.quick)

@@ -1,7 +1,8 @@
 """A small, fast HTTP/1.1 keep-alive server for the benchmark, run in its own process on 127.0.0.1.
 
 `/k<N>/...` answers a JSON array of N keys; `/down/...` answers 503 to everything, as a service in
-an outage; `/stats` answers how many connections were accepted and how many `/down` requests came.
+an outage; `/bomb/...` answers a gzip bomb (1 MiB on the wire that decodes to 1 GiB of spaces);
+`/stats` answers how many connections were accepted and how many `/down` requests came.
 It prints its port on the first line of stdout and stops when stdin closes or after --lifetime
 seconds, whichever comes first, so it never outlives the benchmark.
 """
@@ -14,6 +15,7 @@ import contextlib
 import json
 import sys
 import threading
+import zlib
 
 KEY = {
     "id": "key_0",
@@ -28,6 +30,18 @@ KEY = {
     "last_used_at": "2024-05-02T08:30:00Z",
     "revoked_at": None,
 }
+
+
+BOMB_SIZE = 1024**3  # what the bomb decodes to
+
+
+def gzip_bomb(size: int = BOMB_SIZE) -> bytes:
+    """`size` spaces, gzip-compressed a mebibyte at a time (never held whole)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = b" " * (1024 * 1024)
+    return b"".join(compressor.compress(block) for _ in range(size // len(block))) + (
+        compressor.flush()
+    )
 
 
 def keys_body(count: int) -> bytes:
@@ -47,6 +61,15 @@ class Server:
             self.down_requests += 1
             body = b'{"error": "service unavailable"}'
             head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            return head.encode() + body
+        if path.startswith("/bomb/"):
+            if "bomb" not in self.bodies:
+                self.bodies["bomb"] = gzip_bomb()
+            body = self.bodies["bomb"]
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            )
             return head.encode() + body
         if path == "/stats":
             stats = {"connections": self.connections, "down_requests": self.down_requests}
