@@ -434,7 +434,8 @@ def test_every_missing_setting_is_named_with_the_clis_flags(
     assert run.code == 2
     assert run.err == (
         "api-keys: error: missing settings: --base-url (or API_KEYS_BASE_URL);"
-        " --token (or API_KEYS_TOKEN); --workspace (or API_KEYS_WORKSPACE_ID)\n"
+        " --token or --token-file (or API_KEYS_TOKEN or API_KEYS_TOKEN_FILE);"
+        " --workspace (or API_KEYS_WORKSPACE_ID)\n"
     )
     monkeypatch.setenv("API_KEYS_TOKEN", "t")
     assert cli("list").err == (
@@ -595,10 +596,10 @@ def test_ctrl_c_during_a_create_says_the_key_may_exist(
 
     original = client_module.ApiKeysClient._send
 
-    def interrupted(self: Any, state: Any, http_client: httpx.Client) -> Any:
+    def interrupted(self: Any, state: Any, http_client: httpx.Client, token: str) -> Any:
         if state.request.method == "POST":
             raise KeyboardInterrupt
-        return original(self, state, http_client)
+        return original(self, state, http_client, token)
 
     monkeypatch.setattr(client_module.ApiKeysClient, "_send", interrupted)
     run = cli("create", "interrupted")

@@ -17,7 +17,7 @@ import pytest
 import api_keys_client as sdk
 
 from .conftest import KEY_JSON, Driver
-from .faultserver import FaultServer, respond, running, slow_headers, trickle_headers
+from .faultserver import Behaviour, FaultServer, respond, running, slow_headers, trickle_headers
 
 LIST_BODY = json.dumps([KEY_JSON]).encode()
 SLACK = 0.8  # what a busy machine may add to a deadline before the test notices
@@ -46,12 +46,18 @@ def test_every_timeout_works(api: Driver, server: FaultServer, timeout: httpx.Ti
     assert [key.id for key in api.list(client)] == ["key_1"]
 
 
-def test_no_read_limit_waits_for_a_slow_answer(api: Driver, server: FaultServer) -> None:
-    def late(sock: Any) -> bool:
-        time.sleep(1.2)
+def _late(seconds: float) -> Behaviour:
+    """The whole answer, after `seconds` of silence."""
+
+    def behaviour(sock: Any) -> bool:
+        time.sleep(seconds)
         return respond(200, LIST_BODY)(sock)
 
-    server.script(late)
+    return behaviour
+
+
+def test_no_read_limit_waits_for_a_slow_answer(api: Driver, server: FaultServer) -> None:
+    server.script(_late(1.2))
     client = api.client(base_url=server.url, timeout=httpx.Timeout(0.5, read=None), max_retries=0)
 
     assert [key.id for key in api.list(client)] == ["key_1"]
@@ -232,3 +238,49 @@ def test_a_callers_mock_transport_is_called_in_the_callers_thread(api: Driver) -
     api.list(api.client(http_client=pool))
 
     assert seen == [threading.main_thread()]
+
+
+# -- which timeout governs with a caller's http_client ---------------------------------------------
+
+
+def _pool(api: Driver, **options: Any) -> Any:
+    return httpx.Client(**options) if api.flavour == "sync" else httpx.AsyncClient(**options)
+
+
+def test_a_callers_pool_timeout_governs_when_none_is_given(
+    api: Driver, server: FaultServer
+) -> None:
+    pool = _pool(api, timeout=httpx.Timeout(0.5, connect=0.3))
+    client = api.client(base_url=server.url, http_client=pool, max_retries=0)
+    server.script(slow_headers(3.0))
+    started = time.monotonic()
+
+    with pytest.raises(sdk.APITimeoutError) as caught:
+        api.list(client)
+
+    assert client.timeout == httpx.Timeout(0.5, connect=0.3)  # what governs, reported
+    assert time.monotonic() - started < 0.8 + SLACK
+    assert "timeouts: connect 0.3 s, read 0.5 s" in caught.value.message
+    _close(api, pool)
+
+
+def test_a_timeout_given_governs_over_the_callers_pool(api: Driver, server: FaultServer) -> None:
+    pool = _pool(api, timeout=0.2)
+    client = api.client(base_url=server.url, http_client=pool, timeout=3.0, max_retries=0)
+    server.script(_late(0.6))
+
+    assert client.timeout == httpx.Timeout(3.0)
+    assert [key.id for key in api.list(client)] == ["key_1"]  # the pool's 0.2 s did not apply
+    _close(api, pool)
+
+
+def test_the_sdks_default_governs_its_own_pool(api: Driver, server: FaultServer) -> None:
+    assert api.client(base_url=server.url).timeout == sdk.DEFAULT_TIMEOUT
+
+
+def test_a_callers_pool_timeout_that_cannot_work_is_refused_by_name(api: Driver) -> None:
+    pool = _pool(api, timeout=httpx.Timeout(5, read=3 * 86_400))
+
+    with pytest.raises(sdk.InvalidArgumentError, match=r"^http_client's timeout's read must be"):
+        api.client(http_client=pool)
+    _close(api, pool)

@@ -78,6 +78,36 @@ def test_async_surface_types(fake_api_keys: FakeApiKeys) -> None:
     asyncio.run(scenario())
 
 
+def test_token_provider_types(fake_api_keys: FakeApiKeys) -> None:
+    """A token provider, as user code writes it: typed for mypy --strict and pyright strict."""
+    token = fake_api_keys.add_user(workspaces=[WORKSPACE])
+
+    def provider() -> str:
+        return token
+
+    async def async_provider() -> str:
+        await asyncio.sleep(0)
+        return token
+
+    with fake_api_keys.serve() as base_url:
+        client = sdk.ApiKeysClient(base_url=base_url, token=provider, workspace_id=WORKSPACE)
+        assert_type(client, sdk.ApiKeysClient)
+        assert_type(client.api_keys.list(), list[sdk.ApiKey])
+        client.close()
+
+        async def scenario() -> None:
+            async with sdk.AsyncApiKeysClient(
+                base_url=base_url, token=async_provider, workspace_id=WORKSPACE
+            ) as async_client:
+                assert_type(await async_client.api_keys.list(), list[sdk.ApiKey])
+            async with sdk.AsyncApiKeysClient(
+                base_url=base_url, token=provider, workspace_id=WORKSPACE
+            ) as async_client:
+                assert_type(await async_client.api_keys.list(), list[sdk.ApiKey])
+
+        asyncio.run(scenario())
+
+
 def test_lifecycle_and_reliability_types(fake_api_keys_client: sdk.ApiKeysClient) -> None:
     client = fake_api_keys_client
     created = client.api_keys.create(name="k")

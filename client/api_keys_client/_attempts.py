@@ -27,6 +27,7 @@ from ._failures import (
 from ._json import raw_key_in
 from ._logs import logger
 from ._operations import BodyInvalid
+from ._redaction import redactor_for
 from ._retry import delay_after_exception, delay_after_response, never_sent, retry_after_too_long
 from ._text import escape_controls
 
@@ -63,6 +64,7 @@ class CallState(Generic[T]):
         "current",
         "deadline",
         "ends",
+        "redactor",
         "request",
         "sent",
         "settings",
@@ -79,6 +81,9 @@ class CallState(Generic[T]):
         self.settings = settings
         self.request = request
         self.watched = watched  # the pool's sockets say whether an attempt wrote anything
+        # Takes every token this call has sent out of its errors and logs (a token provider may
+        # give each attempt another).
+        self.redactor = settings.redactor()
         self.current: Attempt | None = None  # the attempt being sent
         self.sent = False  # an earlier attempt may have reached the server
         self.attempt = 0
@@ -89,10 +94,10 @@ class CallState(Generic[T]):
         total = settings.total_timeout
         self.deadline = None if total is None else self.since + total
 
-    def next_attempt(self) -> Attempt:
-        """Start an attempt: when it must be over, and what its sockets see. Under a call
-        deadline, the attempt's timeouts are cut to the time that is left. Each attempt carries
-        its own Authorization."""
+    def next_attempt(self, token: str) -> Attempt:
+        """Start an attempt with `token` (the client's, or its provider's for this attempt):
+        when it must be over, and what its sockets see. Under a call deadline, the attempt's
+        timeouts are cut to the time that is left."""
         self.attempt += 1
         self.started = time.monotonic()
         timeout = self.settings.timeout
@@ -102,7 +107,9 @@ class CallState(Generic[T]):
             self.ends = min(attempt_deadline(timeout), self.deadline)
         else:
             self.ends = attempt_deadline(timeout)
-        self.request.headers["Authorization"] = self.settings.authorization()
+        self.request.headers["Authorization"] = f"Bearer {token}"
+        if token not in self.redactor.tokens:
+            self.redactor = redactor_for(*self.redactor.tokens, token)
         self.current = Attempt(self.ends)
         return self.current
 
@@ -135,7 +142,7 @@ class CallState(Generic[T]):
         if logger.isEnabledFor(logging.DEBUG):
             # Headers only, never a body: a create's response body holds the raw key.
             # The server may echo the token (a Location with it in the query): redacted too.
-            redact = self.settings.redact
+            redact = self.redactor.text
             request_headers = headers_for_log(without_credentials(self.request))
             logger.debug("request headers: %s", redact(request_headers))
             if response is not None:
@@ -200,6 +207,7 @@ class CallState(Generic[T]):
             error = transport_error(
                 exc,
                 self.settings,
+                self.redactor,
                 request=self.request,
                 attempts=self.attempt,
                 sent=sent,
@@ -251,6 +259,7 @@ class CallState(Generic[T]):
             error = status_error(
                 response,
                 self.settings,
+                self.redactor,
                 attempts=self.attempt,
                 retry_after_refused=refused,
                 notes=cut + refusal + ambiguous,
@@ -272,9 +281,9 @@ class CallState(Generic[T]):
         if self.call.key_name is not None:
             since = datetime.datetime.fromtimestamp(self.began, datetime.UTC)
             message += created_note(self.call.key_name, since, raw_key_kept=raw_key is not None)
-        scrub_response(response, self.settings.token)
+        scrub_response(response, self.redactor)
         return APIResponseValidationError(
-            self.settings.redact(message), response=response, raw_key=raw_key
+            self.redactor.text(message), response=response, raw_key=raw_key
         )
 
     def parsed(self, response: httpx.Response) -> T:

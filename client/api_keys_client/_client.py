@@ -33,10 +33,12 @@ from ._response import APIResponse
 from ._retry_budget import RetryBudget
 from ._settings import (
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
+    AsyncTokenProvider,
     RequestOptions,
     Settings,
+    TokenProvider,
     merge_headers,
+    refuse_async_provider,
 )
 
 # Indirections the tests replace to record waits instead of sleeping.
@@ -222,7 +224,10 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
     ```
 
     Arguments left out come from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_KEYS_WORKSPACE_ID.
-    `timeout` bounds each attempt, `total_timeout` each call (every attempt and every wait);
+    `token` may be a callable that returns the token: it is called for each attempt (never
+    cached), for tokens that expire.
+    `timeout` bounds each attempt (by default DEFAULT_TIMEOUT, or with `http_client` that pool's
+    own timeout), `total_timeout` each call (every attempt and every wait);
     `retry_budget` (on by default, shared with children) stops retries from multiplying load
     during an outage; `max_response_size` bounds a body as decoded. The SDK's own pool honours
     the proxy and CA variables of the environment unless `trust_env=False`. `http_client` is a
@@ -235,9 +240,9 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         self,
         *,
         base_url: str | httpx.URL | None = None,
-        token: str | None = None,
+        token: str | TokenProvider | None = None,
         workspace_id: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
@@ -246,6 +251,7 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         trust_env: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
+        refuse_async_provider(token)
         settings = Settings.resolve(
             base_url=base_url,
             token=token,
@@ -257,6 +263,7 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
             max_response_size=max_response_size,
             headers=headers,
             trust_env=trust_env,
+            http_client=http_client,
         )
         self._configure(settings, http_client)
 
@@ -299,8 +306,8 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
     def _attach_resources(self) -> None:
         self.api_keys = ApiKeys(self)
 
-    def _send(self, state: CallState[Any], http_client: httpx.Client) -> Received:
-        attempt = state.next_attempt()
+    def _send(self, state: CallState[Any], http_client: httpx.Client, token: str) -> Received:
+        attempt = state.next_attempt(token)
         request = state.request
         limit = state.settings.max_response_size
 
@@ -326,8 +333,10 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
         http_client = self._pool.client()
         while True:
+            # A token provider's own failure goes to the caller as it is, and nothing is sent.
+            token = state.settings.token_now()
             try:
-                response, problem = self._send(state, http_client)
+                response, problem = self._send(state, http_client, token)
             except Exception as exc:  # every failure becomes an ApiKeysError
                 _sleep(state.after_exception(exc))
                 continue
@@ -381,7 +390,7 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
     ```
 
     The SDK's own pool keeps one set of connections per event loop: a client made once serves
-    one `asyncio.run()` after another.
+    one `asyncio.run()` after another. `token` may also be an async callable.
     """
 
     api_keys: AsyncApiKeys
@@ -390,9 +399,9 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         self,
         *,
         base_url: str | httpx.URL | None = None,
-        token: str | None = None,
+        token: str | TokenProvider | AsyncTokenProvider | None = None,
         workspace_id: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
@@ -412,6 +421,7 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
             max_response_size=max_response_size,
             headers=headers,
             trust_env=trust_env,
+            http_client=http_client,
         )
         self._configure(settings, http_client)
 
@@ -454,15 +464,17 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
     def _attach_resources(self) -> None:
         self.api_keys = AsyncApiKeys(self)
 
-    async def _send(self, state: CallState[Any], http_client: httpx.AsyncClient) -> Received:
+    async def _send(
+        self, state: CallState[Any], http_client: httpx.AsyncClient, token: str
+    ) -> Received:
         # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
         # generators properly, where raising from outside would leave them unclosed.
         import asyncio  # noqa: PLC0415 - see _async_sleep
 
-        attempt = state.next_attempt()
+        attempt = state.next_attempt(token)
         request = state.request
         budget = attempt.ends - time.monotonic()
-        token = ATTEMPT.set(attempt)
+        watching = ATTEMPT.set(attempt)
         try:
             async with asyncio.timeout(budget if budget != math.inf else None):
                 response = await http_client.send(request, stream=True, follow_redirects=False)
@@ -470,15 +482,17 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         except TimeoutError:
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
         finally:
-            ATTEMPT.reset(token)
+            ATTEMPT.reset(watching)
         return response, problem
 
     async def _exchange(self, state: CallState[T]) -> httpx.Response:
         """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
         http_client = await self._pool.client()
         while True:
+            # A token provider's own failure goes to the caller as it is, and nothing is sent.
+            token = await state.settings.token_now_async()
             try:
-                response, problem = await self._send(state, http_client)
+                response, problem = await self._send(state, http_client, token)
             except Exception as exc:  # every failure becomes an ApiKeysError
                 await _async_sleep(state.after_exception(exc))
                 continue

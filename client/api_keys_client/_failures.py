@@ -22,7 +22,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._json import NotJSON, loads
-from ._redaction import redactor_for
+from ._redaction import Redactor
 from ._retry import MAX_RETRY_AFTER
 from ._text import escape_controls
 
@@ -166,10 +166,9 @@ def _redirect_note(response: httpx.Response) -> str:
     )
 
 
-def scrub_response(response: httpx.Response, token: str) -> None:
+def scrub_response(response: httpx.Response, redactor: Redactor) -> None:
     """Take the token, in any spelling a server could echo it in, out of a response kept on an
     exception: its body (so `.content`, `.text` and `.json()`) and its headers."""
-    redactor = redactor_for(token)
     content = response.content
     scrubbed = redactor.bytes(content)
     if scrubbed != content:
@@ -187,6 +186,7 @@ def scrub_response(response: httpx.Response, token: str) -> None:
 def status_error(
     response: httpx.Response,
     settings: Settings,
+    redactor: Redactor,
     *,
     attempts: int = 1,
     retry_after_refused: float | None = None,
@@ -219,11 +219,11 @@ def status_error(
             f" {MAX_RETRY_AFTER:g} s this client waits, so it was not retried"
         )
     message += notes
-    scrub_response(response, settings.token)
+    scrub_response(response, redactor)
     return error_class(
-        settings.redact(message),
+        redactor.text(message),
         response=response,
-        error=None if error is None else settings.redact(error),
+        error=None if error is None else redactor.text(error),
     )
 
 
@@ -246,6 +246,7 @@ def _timeouts(settings: Settings) -> str:
 def transport_error(
     exc: Exception,
     settings: Settings,
+    redactor: Redactor,
     *,
     request: httpx.Request,
     attempts: int,
@@ -257,9 +258,9 @@ def transport_error(
     attempts made and the timeouts; `exc` itself is scrubbed, to be chained as the cause. A
     timeout, or a call whose deadline ran out (`out_of_time`), is an APITimeoutError."""
     where = _where(request)
-    detail = escape_controls(settings.redact(str(exc))) or "no detail"
+    detail = escape_controls(redactor.text(str(exc))) or "no detail"
     context = f" (host {settings.base_url.host}; timeouts: {_timeouts(settings)})"
-    scrub_chain(exc, settings)
+    scrub_chain(exc, redactor)
     if isinstance(exc, httpx.TimeoutException) or out_of_time:
         return APITimeoutError(
             f"{where} timed out after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
@@ -285,10 +286,9 @@ def out_of_time(error: APIStatusError, settings: Settings) -> APITimeoutError:
     )
 
 
-def scrub_chain(exc: BaseException, settings: Settings) -> None:
+def scrub_chain(exc: BaseException, redactor: Redactor) -> None:
     """Take credentials out of an exception and everything chained to it, in place: the
     requests httpx keeps on its exceptions, and any argument or attribute that holds the token."""
-    redactor = redactor_for(settings.token)
     seen: set[int] = set()
     current: BaseException | None = exc
     pending: list[BaseException] = []
@@ -305,13 +305,13 @@ def scrub_chain(exc: BaseException, settings: Settings) -> None:
             current.request = without_credentials(current.request)
         if any(isinstance(arg, str) and redactor.found_in(arg) for arg in current.args):
             current.args = tuple(
-                settings.redact(arg) if isinstance(arg, str) else arg for arg in current.args
+                redactor.text(arg) if isinstance(arg, str) else arg for arg in current.args
             )
         if isinstance(current, UnicodeError) and isinstance(getattr(current, "object", None), str):
-            current.object = settings.redact(current.object)  # type: ignore[attr-defined] # the encode/decode errors' own attribute
+            current.object = redactor.text(current.object)  # type: ignore[attr-defined] # the encode/decode errors' own attribute
         for name, value in list(vars(current).items()):
             if isinstance(value, str) and redactor.found_in(value):
-                setattr(current, name, settings.redact(value))
+                setattr(current, name, redactor.text(value))
         if current.__context__ is not None:
             pending.append(current.__context__)
         current = current.__cause__

@@ -55,26 +55,31 @@ def _pattern(token: str, word: str) -> str:
 
 
 class Redactor:
-    """Redacts one token from text and from bytes."""
+    """Redacts tokens (a client's one, or every one a token provider gave a call) from text and
+    from bytes. With no token, it changes nothing."""
 
-    __slots__ = ("_bytes", "_text", "token")
+    __slots__ = ("_bytes", "_text", "tokens")
 
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self._text = re.compile(_pattern(token, _TEXT_WORD))
-        self._bytes = re.compile(_pattern(token, _BYTES_WORD).encode("ascii"))
+    def __init__(self, *tokens: str) -> None:
+        self.tokens = tokens
+        # Longer tokens first: one that contains another is taken out whole.
+        ordered = sorted(set(tokens), key=len, reverse=True)
+        self._text = re.compile("|".join(_pattern(t, _TEXT_WORD) for t in ordered) or "(?!)")
+        self._bytes = re.compile(
+            "|".join(_pattern(t, _BYTES_WORD) for t in ordered).encode("ascii") or b"(?!)"
+        )
 
     def text(self, value: str) -> str:
-        return self._text.sub(REDACTED, value)
+        return self._text.sub(REDACTED, value) if self.tokens else value
 
     def bytes(self, value: bytes) -> bytes:
-        return self._bytes.sub(REDACTED.encode("ascii"), value)
+        return self._bytes.sub(REDACTED.encode("ascii"), value) if self.tokens else value
 
     def found_in(self, value: str) -> bool:
-        return self._text.search(value) is not None
+        return bool(self.tokens) and self._text.search(value) is not None
 
 
 @lru_cache(maxsize=16)
-def redactor_for(token: str) -> Redactor:
-    """The redactor of a token (a client's token is fixed; a token provider's may change)."""
-    return Redactor(token)
+def redactor_for(*tokens: str) -> Redactor:
+    """The redactor of these tokens (a client's token is fixed; a token provider's may change)."""
+    return Redactor(*tokens)

@@ -3,10 +3,11 @@ and the headers every call carries."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import unicodedata
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Awaitable, Callable, Mapping
+from typing import NamedTuple, TypeAlias
 
 import attrs
 import httpx
@@ -14,12 +15,17 @@ import httpx
 from ._body import DEFAULT_MAX_RESPONSE_SIZE
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import InvalidArgumentError
-from ._redaction import redactor_for
+from ._redaction import Redactor, redactor_for
 from ._retry_budget import RetryBudget
 from ._text import escape_controls
 from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+# A token, or a callable that returns one for each attempt (the async client also takes an async
+# callable): for platform tokens that expire and must be fetched again.
+TokenProvider: TypeAlias = Callable[[], str]
+AsyncTokenProvider: TypeAlias = Callable[[], Awaitable[str]]
 DEFAULT_MAX_RETRIES = 2
 _URL_CACHE_SIZE = 32  # revoke paths differ per key: remember a few, never grow without bound
 ENV_BASE_URL = "API_KEYS_BASE_URL"
@@ -45,10 +51,10 @@ RESERVED_HEADERS = {
 _TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
-def _settings(**wanted: tuple[str | None, str]) -> dict[str, str]:
+def _settings(**wanted: tuple[object, str]) -> dict[str, object]:
     """Each setting from its argument, else its environment variable. Every missing (or empty)
     one is named in one error, with the argument and the variable that would give it."""
-    found: dict[str, str] = {}
+    found: dict[str, object] = {}
     missing: list[tuple[str, str]] = []
     for argument, (given, variable) in wanted.items():
         value = os.environ.get(variable) if given is None else given
@@ -180,12 +186,27 @@ def _seconds(value: object, what: str) -> float:
     return float(value)
 
 
-def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
-    """A timeout that can work: positive, finite and at most a day, for each of its parts."""
+def governing_timeout(
+    timeout: float | httpx.Timeout | None, http_client: httpx.Client | httpx.AsyncClient | None
+) -> tuple[float | httpx.Timeout, str]:
+    """The timeout that governs every attempt, and its name for messages: the one given; else,
+    with a caller's http_client, that pool's own (its caller configured it); else the SDK's
+    default. The SDK then passes it on each request, so what `client.timeout` reports is what
+    applies."""
+    if timeout is not None:
+        return timeout, "timeout"
+    if http_client is not None:
+        return http_client.timeout, "http_client's timeout"
+    return DEFAULT_TIMEOUT, "timeout"
+
+
+def _timeout(value: float | httpx.Timeout, what: str = "timeout") -> httpx.Timeout:
+    """A timeout that can work: positive, finite and at most a day, for each of its parts (a
+    part of None is no limit)."""
     if isinstance(value, httpx.Timeout):
         for part, seconds in value.as_dict().items():
             if seconds is not None:
-                _seconds(seconds, f"timeout's {part}")
+                _seconds(seconds, f"{what}'s {part}")
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidArgumentError(
@@ -205,6 +226,50 @@ def _total_timeout(value: float | None) -> float | None:
     if value is None:
         return None
     return _seconds(value, "total_timeout")
+
+
+def _token(value: object) -> str | Callable[[], object]:
+    if callable(value):
+        return value
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            f"token must be a str or a callable that returns one, not {type(value).__name__}"
+        )
+    return check_header_value(value, "token", spaces=False)
+
+
+def _is_async(provider: object) -> bool:
+    return inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(
+        getattr(provider, "__call__", None)  # noqa: B004 - an object with an async __call__
+    )
+
+
+def refuse_async_provider(token: object) -> None:
+    """The sync client cannot await: an async token provider is refused when it is given."""
+    if callable(token) and _is_async(token):
+        raise InvalidArgumentError(
+            "token is an async callable, which the sync client cannot await: give it a function"
+            " that returns a str, or use AsyncApiKeysClient"
+        )
+
+
+def _provided(value: object) -> str:
+    """What a token provider returned, checked like a token (and never echoed)."""
+    if inspect.isawaitable(value):
+        close = getattr(value, "close", None)
+        if close is not None:
+            close()  # not awaited: no "never awaited" warning either
+        raise InvalidArgumentError(
+            "the token provider returned an awaitable, which the sync client cannot await: give"
+            " it a function that returns a str, or use AsyncApiKeysClient"
+        )
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            f"the token provider must return a str, not {type(value).__name__}"
+        )
+    if not value:
+        raise InvalidArgumentError("the token provider returned an empty token")
+    return check_header_value(value, "the token provider's token", spaces=False)
 
 
 def _max_response_size(value: int) -> int:
@@ -244,7 +309,7 @@ class Settings:
     copy them with changes. The retry budget and the URL cache are shared by every copy."""
 
     base_url: httpx.URL
-    token: str
+    token: str | Callable[[], object]  # a token, or a provider of one for each attempt
     workspace_id: str
     timeout: httpx.Timeout
     max_retries: int
@@ -260,15 +325,16 @@ class Settings:
         cls,
         *,
         base_url: str | httpx.URL | None,
-        token: str | None,
+        token: str | TokenProvider | AsyncTokenProvider | None,
         workspace_id: str | None,
-        timeout: float | httpx.Timeout,
+        timeout: float | httpx.Timeout | None,
         max_retries: int,
         headers: Mapping[str, str] | None,
         total_timeout: float | None = None,
         retry_budget: RetryBudget | bool = True,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         trust_env: bool = True,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
     ) -> Settings:
         found = _settings(
             base_url=(None if base_url is None else str(base_url), ENV_BASE_URL),
@@ -276,10 +342,10 @@ class Settings:
             workspace_id=(workspace_id, ENV_WORKSPACE_ID),
         )
         return cls(
-            base_url=_base_url(found["base_url"]),
-            token=check_header_value(found["token"], "token", spaces=False),
+            base_url=_base_url(str(found["base_url"])),
+            token=_token(found["token"]),
             workspace_id=check_header_value(found["workspace_id"], "workspace_id"),
-            timeout=_timeout(timeout),
+            timeout=_timeout(*governing_timeout(timeout, http_client)),
             max_retries=_max_retries(max_retries),
             extra_headers=check_headers(headers),
             total_timeout=_total_timeout(total_timeout),
@@ -338,9 +404,30 @@ class Settings:
             self.extra_headers,
         )
 
-    def authorization(self) -> str:
-        """The Authorization header of an attempt."""
-        return f"Bearer {self.token}"
+    def fixed_token(self) -> str | None:
+        return self.token if isinstance(self.token, str) else None
+
+    def token_now(self) -> str:
+        """The token of the next attempt: the client's, or a fresh one from its provider. What a
+        provider raises goes to the caller unchanged, and nothing is sent."""
+        if isinstance(self.token, str):
+            return self.token
+        return _provided(self.token())
+
+    async def token_now_async(self) -> str:
+        """token_now for the async client, which awaits an async provider."""
+        if isinstance(self.token, str):
+            return self.token
+        value = self.token()
+        if inspect.isawaitable(value):
+            value = await value
+        return _provided(value)
+
+    def redactor(self) -> Redactor:
+        """What takes this client's token out of text (a provider's tokens are taken out by
+        each call, which knows the ones it sent)."""
+        fixed = self.fixed_token()
+        return redactor_for(fixed) if fixed else redactor_for()
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of a relative path from the generated layer, under base_url's path.
@@ -356,7 +443,7 @@ class Settings:
 
     def redact(self, text: str) -> str:
         """Text for a message or a log line, with the token taken out should anything echo it."""
-        return redactor_for(self.token).text(text) if self.token else text
+        return self.redactor().text(text)
 
     def __repr__(self) -> str:
         return f"Settings(base_url={str(self.base_url)!r}, workspace_id={self.workspace_id!r})"

@@ -52,8 +52,8 @@ _AMBIGUOUS = {"m", "mo", "mon", "month", "months", "y", "yr", "year", "years"}
 _PART = re.compile(r"\s*(\d+)\s*([a-zA-Z]+)")
 
 EPILOG = """\
-Settings come from the flags or from API_KEYS_BASE_URL, API_KEYS_TOKEN and API_KEYS_WORKSPACE_ID
-(flags win). Global flags go before or after the command.
+Settings come from the flags or from API_KEYS_BASE_URL, API_KEYS_TOKEN (or API_KEYS_TOKEN_FILE)
+and API_KEYS_WORKSPACE_ID (flags win). Global flags go before or after the command.
 
 Exit codes: 0 success; 1 the API said no, could not be reached, or the output could not be
 written; 2 bad usage, bad configuration, or a request the CLI refuses (nothing was changed);
@@ -197,7 +197,14 @@ def _add_connection_flags(
     parser.add_argument(
         "--token",
         default=default,
-        help="bearer token ($API_KEYS_TOKEN; prefer the variable: flags show in ps)",
+        help="bearer token ($API_KEYS_TOKEN; prefer the variable or a file: flags show in ps)",
+    )
+    parser.add_argument(
+        "--token-file",
+        default=default,
+        metavar="PATH",
+        help="read the bearer token from this file, one trailing newline allowed, on each run"
+        " ($API_KEYS_TOKEN_FILE; for mounted secrets); not with a token",
     )
     if workspace:
         parser.add_argument(

@@ -244,6 +244,7 @@ class FakeApiKeys:
             headers=headers,
             total_timeout=total_timeout,
             retry_budget=retry_budget,
+            http_client=http_client,
         )
         return ApiKeysClient._over_transport(self.transport(), settings, http_client)
 
@@ -270,6 +271,7 @@ class FakeApiKeys:
             headers=headers,
             total_timeout=total_timeout,
             retry_budget=retry_budget,
+            http_client=http_client,
         )
         return AsyncApiKeysClient._over_transport(self.async_transport(), settings, http_client)
 
@@ -283,14 +285,16 @@ class FakeApiKeys:
         headers: Mapping[str, str] | None,
         total_timeout: float | None,
         retry_budget: RetryBudget | bool,
+        http_client: httpx.Client | httpx.AsyncClient | None,
     ) -> Settings:
-        from .._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Settings  # noqa: PLC0415
+        from .._settings import DEFAULT_MAX_RETRIES, Settings  # noqa: PLC0415
 
         return Settings.resolve(
             base_url="http://fake.localhost",
             token=token,
             workspace_id=workspace_id,
-            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            timeout=timeout,
+            http_client=http_client,
             max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
             total_timeout=total_timeout,
             retry_budget=retry_budget,
