@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 import api_keys_client as sdk
-from api_keys_client._json import raw_key_in
+from api_keys_client._json import MAX_DEPTH, nested_deeper_than, raw_key_in
 
 from .conftest import CREATED_JSON, KEY_JSON, RAW_KEY, TOKEN, Driver
 from .faultserver import FaultServer, respond, running
@@ -65,6 +65,57 @@ def test_a_create_nested_too_deep_still_gives_its_raw_key(
     assert "the key was created, and its raw key, read from the answer, is on this error's" in (
         error.message
     )
+
+
+def test_the_depth_limit_is_the_sdks_own_on_every_python(api: Driver, server: FaultServer) -> None:
+    """Python 3.11's json stops near 1,000 levels, 3.13's goes far past 2,000: the SDK draws the
+    line itself, at MAX_DEPTH, so the same body gets the same answer everywhere, and no value
+    deep enough to break a later copy or pickle of a key ever reaches one."""
+    assert MAX_DEPTH == 128
+    # The listing is level 1 and the key level 2, so its unknown field may nest 126 more.
+    fits = json.dumps([{**KEY_JSON, "debug": json.loads(nested(MAX_DEPTH - 2))}]).encode()
+    too_deep = json.dumps([{**KEY_JSON, "debug": json.loads(nested(MAX_DEPTH - 1))}]).encode()
+    server.script(respond(200, fits), respond(200, too_deep))
+    client = api.client(base_url=server.url, max_retries=0)
+
+    (key,) = api.list(client)
+    with pytest.raises(sdk.APIResponseValidationError) as caught:
+        api.list(client)
+
+    assert key.additional_properties["debug"] == json.loads(nested(MAX_DEPTH - 2))
+    assert caught.value.message == (
+        "HTTP 200 body is not JSON (application/json): it is nested deeper than this client"
+        " decodes (more than 128 levels)"
+    )
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH, 300])
+def test_a_create_nested_past_the_limit_still_gives_its_raw_key(
+    api: Driver, server: FaultServer, depth: int
+) -> None:
+    body = (CREATED_PREFIX + ', "debug": ').encode() + nested(depth) + b"}"
+    server.script(respond(201, body))
+
+    error = _fails(api, server, "create")
+
+    assert error.raw_key == RAW_KEY
+    assert "nested deeper than this client decodes (more than 128 levels)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("value", "levels", "deeper"),
+    [
+        (1, 0, False),
+        ([], 0, True),
+        ([], 1, False),
+        ({"a": [{"b": []}]}, 4, False),
+        ({"a": [{"b": []}]}, 3, True),
+        ([1, "x", [2, [3]], {}], 2, True),
+        ([1, "x", [2, [3]], {}], 3, False),
+    ],
+)
+def test_how_nesting_is_counted(value: object, levels: int, deeper: bool) -> None:
+    assert nested_deeper_than(value, levels) is deeper
 
 
 def test_a_huge_integer_where_the_spec_wants_a_string(api: Driver, server: FaultServer) -> None:

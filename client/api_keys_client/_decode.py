@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Protocol, Self, TypeVar
 import attrs
 
 from ._generated.types import Unset, parse_datetime
+from ._json import MAX_DEPTH, nested_deeper_than
 
 
 class _GeneratedModel(Protocol):
@@ -32,6 +33,25 @@ M = TypeVar("M", bound=_GeneratedModel)
 
 class ResponseShapeError(Exception):
     """A JSON value that does not fit the model it should become. Internal: callers re-raise it."""
+
+
+class NestedTooDeep(ResponseShapeError):
+    """A value nested past `_json.MAX_DEPTH`: the body is refused as JSON this client does not
+    decode, on every Python alike (some decode it, some do not)."""
+
+
+def _check_depth(value: object, levels: int) -> None:
+    if nested_deeper_than(value, levels):
+        raise NestedTooDeep("nested too deep")
+
+
+def _check_unknown_fields(model: object, levels: int) -> None:
+    # `levels`: what the model's own object may nest, itself included (its unknown fields stand
+    # in one dict for it). The declared fields are typed (scalars, lists of strings): only the
+    # fields the spec does not know, which the models keep as they came, can nest deeper.
+    extra = model.additional_properties  # type: ignore[attr-defined] # only for models that keep it
+    if extra:
+        _check_depth(extra, levels)
 
 
 def json_type(value: object) -> str:
@@ -111,6 +131,7 @@ class _ModelChecks(NamedTuple):
     values: Callable[[object], tuple[object, ...]]
     allowed: tuple[tuple[type, ...], ...]
     list_items: tuple[tuple[int, type], ...]  # (position, item type) of each list field
+    keeps_unknown: bool  # it keeps the fields the spec does not know (additional_properties)
 
     def hold_for(self, model: object) -> bool:
         if not self.allowed:
@@ -152,6 +173,7 @@ def _checks(cls: type) -> _ModelChecks:
         list_items=tuple(
             (position, f.item_type) for position, f in enumerate(recheck) if f.item_type is not None
         ),
+        keeps_unknown="additional_properties" in attrs.fields_dict(cls),
     )
 
 
@@ -187,18 +209,36 @@ def _first_problem(cls: type, checks: _ModelChecks, data: dict[str, Any]) -> str
     return f"{cls.__name__}: the body does not match the spec"
 
 
-def decode_model(cls: type[M], data: object) -> M:
-    """Build `cls` from a decoded JSON value, or raise ResponseShapeError naming what is wrong."""
+def decode_model(cls: type[M], data: object, *, depth: int = 1) -> M:
+    """Build `cls` from a decoded JSON value found `depth` levels into its body (1: the body
+    itself), or raise ResponseShapeError naming what is wrong (NestedTooDeep for nesting past
+    MAX_DEPTH)."""
     if not isinstance(data, dict):
+        _check_depth(data, MAX_DEPTH - depth + 1)
         raise ResponseShapeError(f"{cls.__name__}: expected a JSON object, got {json_type(data)}")
     checks = _checks(cls)
     try:
         model = cls.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError):
+        _check_depth(data, MAX_DEPTH - depth + 1)
         raise ResponseShapeError(_first_problem(cls, checks, data)) from None
     if not checks.hold_for(model):
+        _check_depth(data, MAX_DEPTH - depth + 1)
         raise ResponseShapeError(_first_problem(cls, checks, data))
+    if checks.keeps_unknown:
+        _check_unknown_fields(model, MAX_DEPTH - depth + 1)
     return model
+
+
+def _raise_item_problem(cls: type, data: list[Any], index: int) -> typing.NoReturn:
+    # data[index] is still the JSON value that failed: it is replaced only on success.
+    try:
+        decode_model(cls, data[index], depth=2)
+    except NestedTooDeep:
+        raise
+    except ResponseShapeError as exc:
+        raise ResponseShapeError(f"item {index}: {exc}") from None
+    raise ResponseShapeError(f"item {index}: {cls.__name__} does not match the spec")
 
 
 def decode_list(cls: type[M], data: object) -> list[M]:
@@ -207,11 +247,13 @@ def decode_list(cls: type[M], data: object) -> list[M]:
     if data is None:
         return []
     if not isinstance(data, list):
+        _check_depth(data, MAX_DEPTH)
         raise ResponseShapeError(f"expected a JSON array of {cls.__name__}, got {json_type(data)}")
     # The fast path, for long lists: one from_dict call per item, and nothing else when the
     # model needs no re-check. Any failure goes back through decode_model for its message.
     checks = _checks(cls)
     from_dict = cls.from_dict
+    keeps_unknown = checks.keeps_unknown
     index = 0
     failed = False
     try:
@@ -222,20 +264,19 @@ def decode_list(cls: type[M], data: object) -> list[M]:
                 if not hold_for(model):
                     failed = True
                     break
+                if keeps_unknown:
+                    _check_unknown_fields(model, MAX_DEPTH - 1)
                 data[index] = model
         else:
             for index, item in enumerate(data):
                 # Each model takes its source's place: the decoded JSON object is freed at once
                 # and its memory reused, which keeps long listings in cache and halves their
                 # peak memory.
-                data[index] = from_dict(item)
+                data[index] = model = from_dict(item)
+                if keeps_unknown:
+                    _check_unknown_fields(model, MAX_DEPTH - 1)
     except (KeyError, TypeError, ValueError, AttributeError):
         failed = True
     if failed:
-        # data[index] is still the JSON value that failed: it is replaced only on success.
-        try:
-            decode_model(cls, data[index])
-        except ResponseShapeError as exc:
-            raise ResponseShapeError(f"item {index}: {exc}") from None
-        raise ResponseShapeError(f"item {index}: {cls.__name__} does not match the spec")
+        _raise_item_problem(cls, data, index)
     return typing.cast(list[M], data)

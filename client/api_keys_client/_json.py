@@ -14,8 +14,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 _MAX_DIGITS = 4000  # below Python's int_max_str_digits (4300): longer integers become floats
+# How deep a body may nest, whatever the interpreter's json can decode (Python 3.11 stops near
+# 1,000 levels, 3.13 and later go much further): the same answer on every Python, and no value
+# deep enough to break a later repr, copy or pickle of what keeps it. This API nests 3 levels.
+MAX_DEPTH = 128
+TOO_DEEP = f"it is nested deeper than this client decodes (more than {MAX_DEPTH} levels)"
 # "<name>": "<a JSON string>", anywhere in the bytes.
 _STRING_FIELD = rb'"%s"\s*:\s*"((?:[^"\\\x00-\x1f]|\\.)*)"'
 
@@ -43,7 +49,7 @@ def loads(content: bytes, content_type: str | None = None) -> object:
     try:
         return json.loads(content, parse_int=_integer)
     except RecursionError:
-        raise NotJSON("it is nested deeper than this client decodes") from None
+        raise NotJSON(TOO_DEEP) from None
     except UnicodeDecodeError:
         charset = _charset(content_type)
         said = f" (it says charset={charset}, but JSON is UTF-8 only)" if charset else ""
@@ -51,6 +57,24 @@ def loads(content: bytes, content_type: str | None = None) -> object:
     except ValueError as exc:  # JSONDecodeError, and anything else json refuses
         position = f" at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
         raise NotJSON(f"it is not valid JSON{position}") from None
+
+
+def nested_deeper_than(value: object, levels: int) -> bool:
+    """Whether `value` holds arrays or objects nested more than `levels` deep (a container is one
+    level). Iterative, and it stops at the first branch too deep: cheap on any decoded body."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > levels:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def string_in(content: bytes, name: str) -> str | None:

@@ -9,12 +9,12 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import httpx
 
-from ._decode import ResponseShapeError, decode_list, decode_model
+from ._decode import NestedTooDeep, ResponseShapeError, decode_list, decode_model
 from ._exceptions import InvalidArgumentError
 from ._generated.api.api_keys import create_api_key, list_api_keys, revoke_api_key
 from ._generated.models import ApiKey, ApiKeyCreated, CreateApiKeyRequest
 from ._generated.types import UNSET
-from ._json import NotJSON, loads, raw_key_in
+from ._json import TOO_DEEP, NotJSON, loads, raw_key_in
 from ._lifecycle import expiry_from
 
 T = TypeVar("T")
@@ -44,20 +44,25 @@ class BodyInvalid(Exception):
         self.raw_key = raw_key
 
 
-def _json_body(response: httpx.Response) -> object:
+def _not_json(response: httpx.Response, why: object) -> str:
     content_type = response.headers.get("content-type")
+    return (
+        f"HTTP {response.status_code} body is not JSON ({content_type or 'no content-type'}): {why}"
+    )
+
+
+def _json_body(response: httpx.Response) -> object:
     try:
-        return loads(response.content, content_type)
+        return loads(response.content, response.headers.get("content-type"))
     except NotJSON as exc:
-        raise BodyInvalid(
-            f"HTTP {response.status_code} body is not JSON ({content_type or 'no content-type'}):"
-            f" {exc}"
-        ) from None
+        raise BodyInvalid(_not_json(response, exc)) from None
 
 
 def _parse_list(response: httpx.Response) -> list[ApiKey]:
     try:
         return decode_list(ApiKey, _json_body(response))
+    except NestedTooDeep:
+        raise BodyInvalid(_not_json(response, TOO_DEEP)) from None
     except ResponseShapeError as exc:
         raise BodyInvalid(str(exc)) from None
 
@@ -77,6 +82,8 @@ def _parse_created(response: httpx.Response) -> ApiKeyCreated:
         raise BodyInvalid(exc.reason, created_raw_key(response)) from None
     try:
         return decode_model(ApiKeyCreated, body)
+    except NestedTooDeep:  # undecodable as a whole: the raw key only if its bytes plainly say it
+        raise BodyInvalid(_not_json(response, TOO_DEEP), created_raw_key(response)) from None
     except ResponseShapeError as exc:
         raise BodyInvalid(str(exc), created_raw_key(response, body)) from None
 
