@@ -43,17 +43,19 @@ def test_a_retry_after_that_would_pass_the_deadline_is_not_waited_for(
 def test_retries_fit_in_the_deadline_until_they_do_not(
     api: Driver, mock_api: respx.MockRouter, real_sleeps: list[float]
 ) -> None:
-    route = mock_api.get("/api-keys").respond(503, headers={"Retry-After": "0.2"})
+    route = mock_api.get("/api-keys").respond(503, headers={"Retry-After": "0.5"})
     started = time.monotonic()
 
     with pytest.raises(sdk.APITimeoutError, match="would pass the call's deadline"):
-        api.run(api.default.api_keys.list(total_timeout=0.5, max_retries=10))
+        api.run(api.default.api_keys.list(total_timeout=1.25, max_retries=10))
 
     elapsed = time.monotonic() - started
-    assert route.call_count == 3  # at 0, 0.2 and 0.4 s; a wait to 0.6 s would pass 0.5 s
-    assert real_sleeps == [0.2, 0.2]  # the third wait, past the deadline, was not waited for
-    # Raised at about 0.4 s; a busy shared machine may add to that, not a third wait of 0.2 s.
-    assert 0.35 < elapsed < 0.6 + 0.2
+    # At 0, 0.5 and 1.0 s; a wait to 1.5 s would pass 1.25 s. Each decision has 0.25 s to spare
+    # for a busy shared machine (a CI run once took more than 0.1 s between two attempts).
+    assert route.call_count == 3
+    assert real_sleeps == [0.5, 0.5]  # the third wait, past the deadline, was not waited for
+    # Raised at about 1.0 s; a busy machine may add to that, not a third wait of 0.5 s.
+    assert 0.95 < elapsed < 1.45
 
 
 def test_the_last_attempt_gets_only_the_time_left(
