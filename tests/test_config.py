@@ -210,7 +210,8 @@ def test_credentials_in_base_url_are_refused(api: Driver) -> None:
 @pytest.mark.parametrize(
     ("base_url", "message"),
     [
-        ("http://xn--a.com", "base_url is not a valid URL: Codepoint U+0080"),
+        ("http://xn--a.com", "base_url is not a valid URL: its host's label 'xn--a' is not a"),
+        ("https://api.xn--zz.test", "base_url is not a valid URL: its host's label 'xn--zz' is"),
         ("https://api.test:99999", "base_url's port 99999 is not a TCP port"),
         ("https://api.test:0", "base_url's port 0 is not a TCP port"),
     ],

@@ -3,6 +3,8 @@ on, with server text escaped and nothing secret."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -58,18 +60,38 @@ def test_a_redirect_says_where_it_pointed_and_why_it_was_not_followed(
 
 
 @pytest.mark.parametrize("location", ["https://evil.test/\x1b[2Jpath", "http://[::1"])
-def test_a_redirect_to_an_invalid_url_is_a_protocol_error(
+def test_a_redirect_to_an_invalid_url_is_the_status_it_is(
     api: Driver, mock_api: respx.MockRouter, location: str
 ) -> None:
-    # httpx reads the Location of every redirect, followed or not, and calls one that is not a
-    # URL a protocol error: the server's answer is broken, as a reset one would be.
+    # httpx builds the redirect of every 3xx, followed or not, and calls one whose Location is
+    # not a URL a protocol error (httpx2 does not): the SDK's own pool hands the answer over as
+    # it is, on both, and says the address is not valid.
     mock_api.get("/api-keys").respond(302, headers={"Location": location})
 
-    with pytest.raises(sdk.APIConnectionError) as caught:
+    with pytest.raises(sdk.APIStatusError) as caught:
         api.list(api.client(max_retries=0))
 
-    assert "RemoteProtocolError: Invalid URL in location header" in str(caught.value)
+    assert caught.value.status_code == 302
+    assert "it redirects to an address that is not a valid URL" in str(caught.value)
     assert "\x1b" not in str(caught.value)
+
+
+def test_on_a_callers_pool_httpx_itself_refuses_such_a_redirect(
+    api: Driver, mock_api: respx.MockRouter
+) -> None:
+    """Documented: a caller's pool is not the SDK's to change, so there httpx's own reading
+    stands (a protocol error), and httpx2's (the answer)."""
+    mock_api.get("/api-keys").respond(302, headers={"Location": "http://[::1"})
+    pool: Any = httpx.Client() if api.flavour == "sync" else httpx.AsyncClient()
+
+    with pytest.raises(sdk.ApiKeysError) as caught:
+        api.list(api.client(max_retries=0, http_client=pool))
+
+    if httpx.__name__ == "httpx2":
+        assert isinstance(caught.value, sdk.APIStatusError)
+    else:
+        assert isinstance(caught.value, sdk.APIConnectionError)
+        assert "RemoteProtocolError: Invalid URL in location header" in str(caught.value)
 
 
 def test_a_redirect_without_location_says_redirects_are_not_followed(
@@ -185,3 +207,25 @@ def test_plain_text_bodies_are_escaped_too(api: Driver, mock_api: respx.MockRout
         api.list()
 
     assert str(caught.value).endswith("HTTP 404 Not Found: no\\x1b[31m route")
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        (413, "HTTP 413 Content Too Large"),
+        (414, "HTTP 414 URI Too Long"),
+        (416, "HTTP 416 Range Not Satisfiable"),
+        (422, "HTTP 422 Unprocessable Content"),
+        (418, "HTTP 418 I'm a teapot"),
+    ],
+)
+def test_statuses_are_named_as_rfc_9110_names_them(
+    api: Driver, mock_api: respx.MockRouter, status: int, words: str
+) -> None:
+    """The same words on httpx (which keeps RFC 7231's older names) and httpx2 (RFC 9110's)."""
+    mock_api.get("/api-keys").respond(status)
+
+    with pytest.raises(sdk.APIStatusError) as caught:
+        api.list(api.client(max_retries=0))
+
+    assert words.lower() in str(caught.value).lower()

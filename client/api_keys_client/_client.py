@@ -24,6 +24,7 @@ from ._pools import (
     AsyncCallerPool,
     AsyncOwnPool,
     CallerPool,
+    InvalidLocation,
     OwnPool,
     build_pool,
     warn_if_insecure,
@@ -314,14 +315,16 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         def send() -> Received:
             # The SDK's own pool bounds every socket wait by the attempt's end (see
             # _deadlines); the body's reading loop checks it between chunks too.
-            token = ATTEMPT.set(attempt)
+            watching = ATTEMPT.set(attempt)
             try:
                 response = http_client.send(request, stream=True, follow_redirects=False)
-                return response, read_body(
-                    response, limit=limit, ends=attempt.ends, request=request
-                )
+                problem = read_body(response, limit=limit, ends=attempt.ends, request=request)
+            except InvalidLocation as exc:  # a 3xx, its body unread: its Location is what counts
+                response, problem = exc.response, None
+                response._content = b""
             finally:
-                ATTEMPT.reset(token)
+                ATTEMPT.reset(watching)
+            return response, problem
 
         if self._pool.owned or attempt.ends == math.inf:
             return send()
@@ -479,6 +482,9 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
             async with asyncio.timeout(budget if budget != math.inf else None):
                 response = await http_client.send(request, stream=True, follow_redirects=False)
                 problem = await aread_body(response, limit=state.settings.max_response_size)
+        except InvalidLocation as exc:  # see the sync client
+            response, problem = exc.response, None
+            response._content = b""
         except TimeoutError:
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
         finally:

@@ -29,6 +29,15 @@ from ._text import escape_controls
 if TYPE_CHECKING:
     from ._settings import Settings
 
+# RFC 9110's names where httpx still has RFC 7231's (httpx2 and Python 3.13 have these): one text
+# for a status whatever httpx is underneath.
+_RFC9110_REASONS = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -198,7 +207,7 @@ def status_error(
     error_class = _STATUS_ERRORS.get(status) or (
         InternalServerError if status >= 500 else APIStatusError
     )
-    reason = httpx.codes.get_reason_phrase(status)
+    reason = _RFC9110_REASONS.get(status) or httpx.codes.get_reason_phrase(status)
     request = response.request
     message = f"{request.method} {request.url.raw_path.decode('ascii')} failed: HTTP {status}"
     if reason:

@@ -195,6 +195,28 @@ def warn_if_insecure(
 # -- building the SDK's own pool ----------------------------------------------------------------
 
 
+class InvalidLocation(Exception):
+    """A 3xx whose Location is not a URL, handed to the client as the answer it is. httpx builds
+    the redirect even when it will not follow it, and would fail with a protocol error instead
+    (httpx2 does not): the SDK's own pool answers alike on both."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__("a redirect to an invalid URL")
+        self.response = response
+
+
+def _check_location(response: httpx.Response) -> None:
+    if response.has_redirect_location:
+        try:
+            httpx.URL(response.headers["location"])
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise InvalidLocation(response) from None
+
+
+async def _check_location_async(response: httpx.Response) -> None:
+    _check_location(response)
+
+
 def build_pool(
     pool_class: type[HttpClientT],
     *,
@@ -209,6 +231,7 @@ def build_pool(
         environment_proxies()
         _check_ca_variables()
     options: dict[str, Any] = {"transport": transport} if transport is not None else {}
+    hook = _check_location if pool_class is httpx.Client else _check_location_async
     try:
         http_client = pool_class(
             headers=headers,
@@ -216,6 +239,7 @@ def build_pool(
             follow_redirects=False,
             cookies=_NoCookies(),
             trust_env=trust_env,
+            event_hooks={"response": [hook]},
             **options,
         )
     except (ValueError, ImportError, OSError, httpx.InvalidURL) as exc:

@@ -153,15 +153,34 @@ def merge_headers(base: Mapping[str, str], extra: tuple[tuple[str, str], ...]) -
     return merged
 
 
+def _undecodable_label(url: httpx.URL) -> str | None:
+    """An internationalised (xn--) label of the host that does not decode, if any. httpx reads
+    such a host as invalid when it decodes it (`URL.host`), httpx2 as it is: the SDK checks it
+    itself, with the standard library, so that both refuse it alike."""
+    for label in url.raw_host.decode("ascii", "replace").split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label.encode("ascii").decode("idna")
+            except UnicodeError:
+                return label
+    return None
+
+
 def _base_url(value: str | httpx.URL) -> httpx.URL:
     try:
         url = httpx.URL(value)
-        host = url.host  # decodes an internationalised (punycode) host, which may be invalid
+        bad_label = _undecodable_label(url)
+        host = "" if bad_label else url.host  # decodes a punycode host, which may be invalid
         port = url.port
     except (httpx.InvalidURL, TypeError, ValueError) as exc:  # idna's errors are ValueErrors
         raise InvalidArgumentError(
             f"base_url is not a valid URL: {escape_controls(str(exc))}"
         ) from None
+    if bad_label is not None:
+        raise InvalidArgumentError(
+            f"base_url is not a valid URL: its host's label {escape_controls(bad_label)!r} is not"
+            " a valid internationalised (punycode) name"
+        )
     if url.scheme not in ("http", "https") or not host:
         raise InvalidArgumentError("base_url must be an absolute http:// or https:// URL")
     if port is not None and not 0 < port <= 65535:
