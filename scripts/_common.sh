@@ -1,12 +1,19 @@
-# Sourced by the scripts in this folder: finds uv and the pinned Pythons. Not a command itself.
-# The machine has CPython 3.11-3.13 through pyenv and no way to download interpreters, so uv is
-# pointed at real interpreter paths and never asked to download one.
+# Sourced by the scripts in this folder: finds uv, the Pythons and the httpx variants the suite
+# runs on. Not a command itself. uv is pointed at real interpreter paths and never asked to
+# download one: a Python that is neither on PATH nor in pyenv runs in a small Debian root (below).
 
 export UV_PYTHON_DOWNLOADS=never
 export UV_NO_PROGRESS=1
 UV_VERSION=0.13.9
-SUPPORTED_PYTHONS=(3.11 3.12 3.13)
+SUPPORTED_PYTHONS=(3.11 3.12 3.13 3.14 3.15)
 DEFAULT_PYTHON=3.11
+# The httpx variants besides the locked one (uv.lock: 0.29): the lowest release pyproject admits
+# (httpx>=0.27), and httpx2 standing in for httpx (scripts/_httpx2_lane.py). Pinned exactly.
+HTTPX_LOWEST=0.27.0
+HTTPX2_VERSION=2.17.0
+# Where Pythons the machine lacks come from: Debian unstable, in a root made once and kept.
+DEBIAN_ROOT=${API_KEYS_DEBIAN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/api-keys-client/debian-unstable}
+DEBIAN_ROOT_PACKAGES=ca-certificates,gcc,libc6-dev,python3.14,python3.14-dev,python3.14-venv,python3.15,python3.15-dev,python3.15-venv
 
 # Print the path of uv, installing the pinned version into .tools/ when it is not on PATH.
 find_uv() {
@@ -36,9 +43,12 @@ find_python() {
   return 1
 }
 
-# The virtual environment used for Python X.Y: .venv for the default, .venvs/X.Y for the others.
+# The virtual environment used for Python X.Y: .venv for the default, .venvs/X.Y for the others;
+# with an httpx variant (lowest, httpx2), .venvs/X.Y-VARIANT.
 env_dir_for() {
-  if [[ "$1" == "$DEFAULT_PYTHON" ]]; then echo "$PWD/.venv"; else echo "$PWD/.venvs/$1"; fi
+  if [[ -n "${2:-}" ]]; then echo "$PWD/.venvs/$1-$2"
+  elif [[ "$1" == "$DEFAULT_PYTHON" ]]; then echo "$PWD/.venv"
+  else echo "$PWD/.venvs/$1"; fi
 }
 
 # Install the Debian packages the tests drive from outside (a real terminal; later a browser)
@@ -56,4 +66,58 @@ ensure_debian_tools() {
   echo "bootstrap: installing ${wanted[*]} from Debian's packages" >&2
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${wanted[@]}" >&2
+}
+
+# The Debian mirror this machine's apt uses (deb822 or one-line sources), never a name of ours.
+debian_mirror() {
+  local mirror
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [[ -n "$mirror" ]] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [[ -n "$mirror" ]] || { echo "bootstrap: no Debian mirror in this machine's apt sources" >&2; return 1; }
+  echo "$mirror"
+}
+
+# Make the Debian unstable root (python3.14, python3.15, a compiler for sdists without their
+# wheels) once: about a minute and 1 GB, kept in DEBIAN_ROOT for later runs. Needs root.
+ensure_debian_root() {
+  [[ -f "$DEBIAN_ROOT/.complete" ]] && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bootstrap: Python 3.14/3.15 are missing and making a Debian root for them needs root" >&2
+    return 1
+  fi
+  ensure_debian_tools debootstrap:debootstrap
+  local mirror building="$DEBIAN_ROOT.building"
+  mirror=$(debian_mirror)
+  echo "bootstrap: making a Debian unstable root with Python 3.14 and 3.15 in $DEBIAN_ROOT" >&2
+  rm -rf "$building"
+  mkdir -p "$(dirname "$DEBIAN_ROOT")"
+  debootstrap --variant=minbase --include="$DEBIAN_ROOT_PACKAGES" unstable "$building" \
+    "$mirror" >"$building.log" 2>&1 || { tail -20 "$building.log" >&2; return 1; }
+  rm -rf "$DEBIAN_ROOT"
+  mv "$building" "$DEBIAN_ROOT"
+  touch "$DEBIAN_ROOT/.complete"
+}
+
+# Run a command in the Debian root, in a copy of this checkout at /project (its environments
+# kept there between runs), with the host's uv and CA bundle, and /proc mounted for the run.
+# Usage: in_debian_root COMMAND...
+in_debian_root() {
+  local uv project="$DEBIAN_ROOT/project" ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  uv=$(find_uv)
+  install -m 0755 "$uv" "$DEBIAN_ROOT/usr/local/bin/uv"
+  # The registries this machine reaches may need its own CA bundle.
+  [[ -f "$ca" ]] || ca="$DEBIAN_ROOT/etc/ssl/certs/ca-certificates.crt"
+  cp "$ca" "$DEBIAN_ROOT/etc/ssl/certs/host-ca-bundle.crt"
+  cp /etc/resolv.conf "$DEBIAN_ROOT/etc/resolv.conf"
+  mkdir -p "$project"
+  find "$project" -mindepth 1 -maxdepth 1 ! -name .venvs ! -name .venv -exec rm -rf {} +
+  git ls-files -co --exclude-standard -z | tar -cf - --null -T - | tar -xf - -C "$project"
+  mountpoint -q "$DEBIAN_ROOT/proc" || mount -t proc proc "$DEBIAN_ROOT/proc"
+  local status=0
+  chroot "$DEBIAN_ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
+    PATH=/usr/local/bin:/usr/bin:/bin SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt \
+    UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1 \
+    /bin/bash -c 'cd /project && "$@"' in-debian-root "$@" || status=$?
+  umount "$DEBIAN_ROOT/proc" 2>/dev/null || true
+  return "$status"
 }
