@@ -161,3 +161,50 @@ def test_examples_run_as_scripts_over_http(
     assert audited.returncode == 1  # the new key is "idle" at 0 days
     assert "\tnew\tidle for " in audited.stdout
     assert "1 finding(s) in 2 workspace(s)" in audited.stderr
+
+
+def test_a_short_lived_token_is_fetched_again_before_it_expires() -> None:
+    import short_lived_token  # noqa: PLC0415 - an example, on the path above
+
+    instants = iter(
+        datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.UTC) + datetime.timedelta(minutes=m)
+        for m in (0, 10, 13, 14, 20)
+    )
+    clock = instants.__next__
+    fetched: list[str] = []
+
+    def fetch() -> tuple[str, datetime.datetime]:
+        token = f"tok_{len(fetched) + 1}"
+        fetched.append(token)
+        # Each token lives 15 minutes from the instant it is fetched.
+        return token, datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+            minutes=15 * len(fetched)
+        )
+
+    provider = short_lived_token.ShortLivedToken(fetch, now=clock)
+
+    # The first call fetches the first token (it expires at 15:00); minutes 0, 10 and 13 keep
+    # it; 14 is within the 60 s margin and fetches the second (expiring at 30:00), which 20 keeps.
+    calls = [provider() for _ in range(6)]
+    assert calls == ["tok_1", "tok_1", "tok_1", "tok_1", "tok_2", "tok_2"]
+    assert fetched == ["tok_1", "tok_2"]
+
+
+def test_the_short_lived_token_example_lists_keys_through_the_fake(
+    fake_api_keys: FakeApiKeys,
+    fake_api_keys_client: sdk.ApiKeysClient,
+    fake_api_keys_token: str,
+    fake_api_keys_workspace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import short_lived_token  # noqa: PLC0415 - an example, on the path above
+
+    fake_api_keys_client.api_keys.create(name="listed")
+    with fake_api_keys.serve() as base_url:
+        monkeypatch.setenv("API_KEYS_BASE_URL", base_url)
+        monkeypatch.setenv("API_KEYS_WORKSPACE_ID", fake_api_keys_workspace)
+        monkeypatch.setenv("API_KEYS_TOKEN", fake_api_keys_token)
+        with short_lived_token.client_with_short_lived_token(
+            short_lived_token._from_environment
+        ) as client:
+            assert [key.name for key in client.api_keys.list()] == ["listed"]

@@ -49,6 +49,8 @@ PUBLIC_NAMES = {
     "audit_keys",
     "APIResponse",
     "RetryBudget",
+    "TokenProvider",
+    "AsyncTokenProvider",
 }
 
 TREE = {

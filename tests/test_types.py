@@ -174,3 +174,28 @@ def test_type_checkers_resolve_the_public_names_to_the_tree(tmp_path: Path) -> N
         result.stdout
     )
     assert "Success: no issues found" in result.stdout
+
+
+def test_token_providers_type_check() -> None:
+    """A provider is any callable returning the token; the async client also takes an async one."""
+
+    def sync_token() -> str:
+        return TOKEN
+
+    async def async_token() -> str:
+        return TOKEN
+
+    provider: sdk.TokenProvider = sync_token
+    async_provider: sdk.AsyncTokenProvider = async_token
+    with sdk.ApiKeysClient(base_url=BASE_URL, token=provider, workspace_id=WORKSPACE) as client:
+        assert_type(client, sdk.ApiKeysClient)
+
+    async def main() -> None:
+        for token in (provider, async_provider):
+            async with sdk.AsyncApiKeysClient(
+                base_url=BASE_URL, token=token, workspace_id=WORKSPACE
+            ) as async_client:
+                assert_type(async_client, sdk.AsyncApiKeysClient)
+
+    asyncio.run(main())
+    assert asyncio.run(async_token()) == provider() == TOKEN

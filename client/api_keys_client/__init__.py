@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ._lifecycle import AuditFinding, KeyStatus, audit_keys, key_status
     from ._response import APIResponse
     from ._retry_budget import RetryBudget
-    from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+    from ._settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, AsyncTokenProvider, TokenProvider
 
 # Where each public name that is not defined here lives. They are imported on first use (PEP 562),
 # so `import api_keys_client` and `api-keys --help` stay cheap; type checkers see the imports above.
@@ -68,6 +68,8 @@ _LAZY_NAMES = {
     "key_status": "._lifecycle",
     "APIResponse": "._response",
     "RetryBudget": "._retry_budget",
+    "TokenProvider": "._settings",
+    "AsyncTokenProvider": "._settings",
 }
 
 if not TYPE_CHECKING:
@@ -100,6 +102,7 @@ __all__ = [
     "ApiKeysClient",
     "ApiKeysError",
     "AsyncApiKeysClient",
+    "AsyncTokenProvider",
     "AuditFinding",
     "AuthenticationError",
     "BadRequestError",
@@ -115,6 +118,7 @@ __all__ = [
     "RateLimitError",
     "RetryBudget",
     "RotationError",
+    "TokenProvider",
     "UnprocessableEntityError",
     "Unset",
     "__version__",
