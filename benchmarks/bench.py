@@ -368,6 +368,57 @@ def gzip_bomb_memory(table: Table, base_url: str) -> None:
         )
 
 
+@contextmanager
+def fake_server() -> Iterator[dict[str, str]]:
+    """`api-keys serve-fake` in a process of its own, as fast_server.py runs: its settings."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api_keys_client", "serve-fake", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None  # noqa: S101 - piped above
+        settings: dict[str, str] = {}
+        while len(settings) < 3:  # its three export lines: base URL, token, workspace
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError("api-keys serve-fake did not start")
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            if name.startswith("API_KEYS_"):
+                settings[name] = value.strip("'\"")
+        yield settings
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fake_over_http(table: Table, base_url: str, quick: bool) -> None:
+    """The fake's HTTP server against fast_server.py, the same SDK call on both, one key each."""
+    with fake_server() as settings:
+        fake = sdk.ApiKeysClient(
+            base_url=settings["API_KEYS_BASE_URL"],
+            token=settings["API_KEYS_TOKEN"],
+            workspace_id=settings["API_KEYS_WORKSPACE_ID"],
+        )
+        fake.api_keys.create(name="bench")
+        fast = sdk.ApiKeysClient(base_url=f"{base_url}/k1", token=TOKEN, workspace_id=WORKSPACE)
+        result = alternate(
+            {"fake": fake.api_keys.list, "fast": fast.api_keys.list},
+            rounds=10 if quick else 30,
+            per_round=50 if quick else 200,
+        )
+        fake.close()
+        fast.close()
+    ratio = result["fake"] / result["fast"]
+    table.add(
+        "9. list() over `api-keys serve-fake` (1 key), against fast_server.py (baseline)",
+        us(result["fake"]),
+        us(result["fast"]),
+        f"{ratio:.3f}",
+        verdict(ratio, 1.5),
+    )
+
+
 def cold_start(table: Table, quick: bool) -> None:
     python = sys.executable
     cli = shutil.which("api-keys", path=str(Path(python).parent)) or "api-keys"
@@ -455,6 +506,8 @@ def write_markdown(table: Table, path: Path, seconds: float) -> None:
         "- Row 6: pydantic parses the JSON and validates it in Rust in one pass; the SDK runs the",
         "  standard library's `json` and then Python (its runtime dependencies are httpx and attrs",
         "  only). The ratio at 1,000 and 10,000 keys moves around 1.0 from run to run.",
+        "- Row 9 compares two servers, not the SDK with httpx: the same SDK call against",
+        "  `api-keys serve-fake` and against `benchmarks/fast_server.py`, each in a process of its own.",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -475,6 +528,7 @@ def main() -> int:
         concurrent_async(table, base_url, args.quick)
         retry_budget(table, base_url)
         gzip_bomb_memory(table, base_url)
+        fake_over_http(table, base_url, args.quick)
     decoding(table, args.quick)
     against_pydantic(table, args.quick)
     cold_start(table, args.quick)
