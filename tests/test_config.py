@@ -208,10 +208,29 @@ def test_credentials_in_base_url_are_refused(api: Driver) -> None:
 
 
 @pytest.mark.parametrize(
+    ("base_url", "host"),
+    [
+        ("https://stra\u00dfe.de", "xn--strae-oqa.de"),
+        ("https://xn--fa-hia.de", "xn--fa-hia.de"),  # fa\u00df.de: IDNA 2008 only
+        ("https://\u03c2.gr", "xn--3xa.gr"),
+        ("https://xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ],
+)
+def test_international_hosts_are_taken_on_every_httpx(
+    api: Driver, base_url: str, host: str
+) -> None:
+    """Python's own idna codec (IDNA 2003) refuses \u00df and \u03c2; httpx and httpx2 take them."""
+    client = api.client(base_url=base_url)
+    assert client.base_url.raw_host.decode() == host
+
+
+@pytest.mark.parametrize(
     ("base_url", "message"),
     [
         ("http://xn--a.com", "base_url is not a valid URL: its host's label 'xn--a' is not a"),
         ("https://api.xn--zz.test", "base_url is not a valid URL: its host's label 'xn--zz' is"),
+        # A snowman: valid punycode, but no IDNA 2008 name (httpx refuses it, httpx2 kept it).
+        ("https://xn--n3h.com", "base_url is not a valid URL: its host's label 'xn--n3h' is"),
         ("https://api.test:99999", "base_url's port 99999 is not a TCP port"),
         ("https://api.test:0", "base_url's port 0 is not a TCP port"),
     ],

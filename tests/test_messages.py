@@ -59,7 +59,9 @@ def test_a_redirect_says_where_it_pointed_and_why_it_was_not_followed(
     assert "\x1b" not in message
 
 
-@pytest.mark.parametrize("location", ["https://evil.test/\x1b[2Jpath", "http://[::1"])
+@pytest.mark.parametrize(
+    "location", ["https://evil.test/\x1b[2Jpath", "http://[::1", "https://xn--a/"]
+)
 def test_a_redirect_to_an_invalid_url_is_the_status_it_is(
     api: Driver, mock_api: respx.MockRouter, location: str
 ) -> None:

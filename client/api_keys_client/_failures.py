@@ -21,6 +21,7 @@ from ._exceptions import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._hosts import undecodable_label
 from ._json import NotJSON, loads
 from ._redaction import Redactor
 from ._retry import MAX_RETRY_AFTER
@@ -168,6 +169,8 @@ def _redirect_note(response: httpx.Response) -> str:
         target = response.request.url.join(location)
         shown = str(target.copy_with(username=None, password=None, query=None, fragment=None))
     except (httpx.InvalidURL, TypeError, ValueError):
+        target, shown = None, ""
+    if target is None or undecodable_label(target) is not None:
         shown = "an address that is not a valid URL"
     return (
         f"; it redirects to {escape_controls(shown)}, which is not followed so that the token"

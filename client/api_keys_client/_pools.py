@@ -33,6 +33,7 @@ import httpx
 
 from ._deadlines import watch_the_sockets
 from ._exceptions import InsecureTransportWarning, InvalidArgumentError
+from ._hosts import undecodable_label
 
 HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
 
@@ -208,9 +209,11 @@ class InvalidLocation(Exception):
 def _check_location(response: httpx.Response) -> None:
     if response.has_redirect_location:
         try:
-            httpx.URL(response.headers["location"])
+            location = httpx.URL(response.headers["location"])
         except (httpx.InvalidURL, TypeError, ValueError):
             raise InvalidLocation(response) from None
+        if undecodable_label(location) is not None:  # httpx would fail reading its host
+            raise InvalidLocation(response)
 
 
 async def _check_location_async(response: httpx.Response) -> None:

@@ -15,6 +15,7 @@ import httpx
 from ._body import DEFAULT_MAX_RESPONSE_SIZE
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import InvalidArgumentError
+from ._hosts import undecodable_label
 from ._redaction import Redactor, redactor_for
 from ._retry_budget import RetryBudget
 from ._text import escape_controls
@@ -153,23 +154,10 @@ def merge_headers(base: Mapping[str, str], extra: tuple[tuple[str, str], ...]) -
     return merged
 
 
-def _undecodable_label(url: httpx.URL) -> str | None:
-    """An internationalised (xn--) label of the host that does not decode, if any. httpx reads
-    such a host as invalid when it decodes it (`URL.host`), httpx2 as it is: the SDK checks it
-    itself, with the standard library, so that both refuse it alike."""
-    for label in url.raw_host.decode("ascii", "replace").split("."):
-        if label.lower().startswith("xn--"):
-            try:
-                label.encode("ascii").decode("idna")
-            except UnicodeError:
-                return label
-    return None
-
-
 def _base_url(value: str | httpx.URL) -> httpx.URL:
     try:
         url = httpx.URL(value)
-        bad_label = _undecodable_label(url)
+        bad_label = undecodable_label(url)
         host = "" if bad_label else url.host  # decodes a punycode host, which may be invalid
         port = url.port
     except (httpx.InvalidURL, TypeError, ValueError) as exc:  # idna's errors are ValueErrors
