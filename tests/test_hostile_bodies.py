@@ -106,6 +106,59 @@ def test_how_nesting_is_counted(value: object, levels: int, deeper: bool) -> Non
     assert nested_deeper_than(value, levels) is deeper
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # A forged key nested in another field, and the real one not a string: no key at all.
+        '"rawKey": 5, "debug": %s{"rawKey": "ak_FORGED"}%s',
+        # The real key, and another nested in another field: nobody can tell which is the key.
+        '"debug": %s{"rawKey": "ak_FORGED"}%s',
+    ],
+)
+def test_a_create_too_deep_never_gives_a_key_it_cannot_be_sure_of(
+    api: Driver, server: FaultServer, extra: str
+) -> None:
+    """300 levels: every Python decodes it, and the SDK refuses it as too deep; the decoded
+    top-level rawKey counts, and only when no other "rawKey" rides in the bytes."""
+    created = {
+        key: value for key, value in CREATED_JSON.items() if key != "rawKey" or "5" not in extra
+    }
+    body = json.dumps(created)[:-1] + ", " + extra % ("[" * 300, "]" * 300) + "}"
+    server.script(respond(201, body.encode()))
+
+    error = _fails(api, server, "create")
+
+    assert error.raw_key is None
+    assert "nested deeper than this client decodes" in error.message
+    assert "its raw key could not be read from the answer: look for a key named 'deploy'" in (
+        error.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "decoded", "found"),
+    [
+        (b'{"rawKey": "ak_1"}', {"rawKey": "ak_1"}, "ak_1"),
+        (b'{"rawKey": "ak_1", "x": {"rawKey": "ak_2"}}', {"rawKey": "ak_1"}, None),
+        (b'{"rawKey": 5, "x": {"rawKey": "ak_2"}}', {"rawKey": 5}, None),
+        (b'{"rawKey": "ak_1", "rawKey": "ak_1"}', {"rawKey": "ak_1"}, "ak_1"),
+        (b'{"rawKey": ""}', {"rawKey": ""}, None),
+    ],
+)
+def test_a_decoded_create_gives_its_top_level_key_only_when_unambiguous(
+    body: bytes, decoded: dict[str, object], found: str | None
+) -> None:
+    assert raw_key_in(body, decoded) == found
+
+
+def test_nesting_is_found_in_wide_bodies_too() -> None:
+    wide: list[object] = [[1, {"a": [2]}] for _ in range(50_000)]
+    assert not nested_deeper_than(wide, 4)
+    wide.append(json.loads(nested(4)))
+    assert nested_deeper_than(wide, 4)
+    assert not nested_deeper_than(wide, 5)
+
+
 def test_a_huge_integer_where_the_spec_wants_a_string(api: Driver, server: FaultServer) -> None:
     body = json.dumps([KEY_JSON]).replace('"key_1"', "1" * 5000).encode()
     server.script(respond(200, body))

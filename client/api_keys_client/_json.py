@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 _MAX_DIGITS = 4000  # below Python's int_max_str_digits (4300): longer integers become floats
 # How deep a body may nest, whatever the interpreter's json can decode (Python 3.11 stops near
@@ -61,25 +61,29 @@ def loads(content: bytes, content_type: str | None = None) -> object:
 
 def nested_deeper_than(value: object, levels: int) -> bool:
     """Whether `value` holds arrays or objects nested more than `levels` deep (a container is one
-    level). Iterative, and it stops at the first branch too deep: cheap on any decoded body."""
-    stack: list[tuple[object, int]] = [(value, 1)]
+    level). Depth first with a stack of iterators, so its memory grows with the depth it has
+    reached (never past `levels`), not with the width of the body, and it stops at the first
+    branch too deep."""
+    if not isinstance(value, dict | list):
+        return False
+    if levels < 1:
+        return True
+    stack: list[Iterator[object]] = [iter(value.values() if isinstance(value, dict) else value)]
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[object] = item.values()
-        elif isinstance(item, list):
-            children = item
+        for child in stack[-1]:
+            if isinstance(child, dict | list):
+                if len(stack) >= levels:
+                    return True
+                stack.append(iter(child.values() if isinstance(child, dict) else child))
+                break
         else:
-            continue
-        if depth > levels:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+            stack.pop()
     return False
 
 
-def string_in(content: bytes, name: str) -> str | None:
-    """The non-empty string a body carries as `"<name>": "..."`, found in its bytes, or None
-    when it carries none or several different ones. For bodies that cannot be decoded whole."""
+def strings_in(content: bytes, name: str) -> set[str]:
+    """Every non-empty string a body carries as `"<name>": "..."`, found in its bytes, at any
+    depth. For bodies that cannot be decoded whole, and to tell when one that can is ambiguous."""
     found = set()
     pattern = re.compile(_STRING_FIELD % re.escape(name.encode("ascii")))
     for match in pattern.finditer(content):
@@ -89,9 +93,27 @@ def string_in(content: bytes, name: str) -> str | None:
             continue
         if isinstance(value, str) and value:
             found.add(value)
+    return found
+
+
+def string_in(content: bytes, name: str) -> str | None:
+    """The one non-empty string a body carries as `"<name>": "..."`, or None when it carries none
+    or several different ones (see strings_in)."""
+    found = strings_in(content, name)
     return found.pop() if len(found) == 1 else None
 
 
-def raw_key_in(content: bytes) -> str | None:
-    """The raw key a create's body plainly carries (see string_in)."""
-    return string_in(content, "rawKey")
+def raw_key_in(content: bytes, decoded: object = None) -> str | None:
+    """The raw key a create's answer carries, or None when it carries none or is ambiguous.
+
+    With the decoded body (a dict), its top-level `rawKey`, unless the bytes also carry another
+    `"rawKey"` (a duplicate name, or one nested in another field): then nobody can tell which is
+    the key. Without it (the body cannot be decoded), the one `"rawKey"` the bytes plainly carry.
+    """
+    found = strings_in(content, "rawKey")
+    if isinstance(decoded, dict):
+        raw_key = decoded.get("rawKey")
+        if isinstance(raw_key, str) and raw_key and found <= {raw_key}:
+            return raw_key
+        return None
+    return found.pop() if len(found) == 1 else None

@@ -69,10 +69,7 @@ def _parse_list(response: httpx.Response) -> list[ApiKey]:
 
 def created_raw_key(response: httpx.Response, body: object = None) -> str | None:
     """The raw key a create's answer carries: from its decoded body, or found in its bytes."""
-    if isinstance(body, dict):
-        raw_key = body.get("rawKey")
-        return raw_key if isinstance(raw_key, str) and raw_key else None
-    return raw_key_in(response.content)
+    return raw_key_in(response.content, body)
 
 
 def _parse_created(response: httpx.Response) -> ApiKeyCreated:
@@ -83,7 +80,7 @@ def _parse_created(response: httpx.Response) -> ApiKeyCreated:
     try:
         return decode_model(ApiKeyCreated, body)
     except NestedTooDeep:  # undecodable as a whole: the raw key only if its bytes plainly say it
-        raise BodyInvalid(_not_json(response, TOO_DEEP), created_raw_key(response)) from None
+        raise BodyInvalid(_not_json(response, TOO_DEEP), created_raw_key(response, body)) from None
     except ResponseShapeError as exc:
         raise BodyInvalid(str(exc), created_raw_key(response, body)) from None
 
