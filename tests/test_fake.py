@@ -146,6 +146,8 @@ def test_auth_and_workspace_refusals(
     [
         (b"", "request body must be JSON"),
         (b"{", "request body must be JSON"),
+        # Past any Python's json (and Go's, which stops at 10,000 levels): a 400, not a crash.
+        (b"[" * 100_000 + b"]" * 100_000, "request body must be JSON"),
         (b"[]", "request body must be a JSON object"),
         (b"{}", "name is required"),
         (b'{"name": ""}', "name is required"),

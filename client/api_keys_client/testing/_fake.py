@@ -457,7 +457,7 @@ class FakeApiKeys:
     def _create_request(self, body: bytes) -> tuple[str, datetime.datetime | None]:
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # Go's decoder refuses deep nesting too
             raise _Refusal(400, "request body must be JSON") from None
         if not isinstance(data, dict):
             raise _Refusal(400, "request body must be a JSON object")
