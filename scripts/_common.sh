@@ -12,7 +12,7 @@ DEFAULT_PYTHON=3.11
 HTTPX_LOWEST=0.27.0
 HTTPX2_VERSION=2.17.0
 # Where Pythons the machine lacks come from: Debian unstable, in a root made once and kept.
-DEBIAN_ROOT=${API_KEYS_DEBIAN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/api-keys-client/debian-unstable}
+DEBIAN_ROOT=${API_KEYS_DEBIAN_ROOT:-${XDG_CACHE_HOME:-${HOME:-$PWD}/.cache}/api-keys-client/debian-unstable}
 DEBIAN_ROOT_PACKAGES=ca-certificates,gcc,libc6-dev,python3.14,python3.14-dev,python3.14-venv,python3.15,python3.15-dev,python3.15-venv
 
 # Print the path of uv, installing the pinned version into .tools/ when it is not on PATH.
@@ -68,11 +68,17 @@ ensure_debian_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${wanted[@]}" >&2
 }
 
-# The Debian mirror this machine's apt uses (deb822 or one-line sources), never a name of ours.
+# The Debian mirror this machine's apt uses, never a name of ours: the URIs of debian.sources
+# (deb822), else of the first `deb` line of sources.list (its [options] skipped).
 debian_mirror() {
-  local mirror
-  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-  [[ -n "$mirror" ]] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  local mirror=""
+  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+    mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [[ -z "$mirror" && -f /etc/apt/sources.list ]]; then
+    mirror=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+      /etc/apt/sources.list)
+  fi
   [[ -n "$mirror" ]] || { echo "bootstrap: no Debian mirror in this machine's apt sources" >&2; return 1; }
   echo "$mirror"
 }
@@ -85,39 +91,44 @@ ensure_debian_root() {
     echo "bootstrap: Python 3.14/3.15 are missing and making a Debian root for them needs root" >&2
     return 1
   fi
-  ensure_debian_tools debootstrap:debootstrap
+  ensure_debian_tools debootstrap:debootstrap || return 1
   local mirror building="$DEBIAN_ROOT.building"
-  mirror=$(debian_mirror)
+  mirror=$(debian_mirror) || return 1
   echo "bootstrap: making a Debian unstable root with Python 3.14 and 3.15 in $DEBIAN_ROOT" >&2
-  rm -rf "$building"
-  mkdir -p "$(dirname "$DEBIAN_ROOT")"
+  rm -rf "$building" && mkdir -p "$(dirname "$DEBIAN_ROOT")" || return 1
   debootstrap --variant=minbase --include="$DEBIAN_ROOT_PACKAGES" unstable "$building" \
     "$mirror" >"$building.log" 2>&1 || { tail -20 "$building.log" >&2; return 1; }
-  rm -rf "$DEBIAN_ROOT"
-  mv "$building" "$DEBIAN_ROOT"
+  rm -rf "$DEBIAN_ROOT" && mv "$building" "$DEBIAN_ROOT" || return 1
   touch "$DEBIAN_ROOT/.complete"
 }
 
-# Run a command in the Debian root, in a copy of this checkout at /project (its environments
-# kept there between runs), with the host's uv and CA bundle, and /proc mounted for the run.
-# Usage: in_debian_root COMMAND...
+# Run a command in the Debian root, in this checkout's own copy there (/projects/ID, its
+# environments kept between runs), with the host's uv and CA bundle, and /proc mounted for the
+# run. One run at a time uses the root (a lock), and /proc is unmounted however the run ends.
+# Call it in a subshell of its own (it sets traps). Usage: in_debian_root COMMAND...
 in_debian_root() {
-  local uv project="$DEBIAN_ROOT/project" ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
-  uv=$(find_uv)
-  install -m 0755 "$uv" "$DEBIAN_ROOT/usr/local/bin/uv"
+  local uv ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt} id project
+  uv=$(find_uv) || return 1
+  id=$(printf '%s' "$PWD" | sha256sum | cut -c1-16)
+  project="$DEBIAN_ROOT/projects/$id"
+  exec 9>"$DEBIAN_ROOT/.lock"
+  flock 9 || return 1
+  install -m 0755 "$uv" "$DEBIAN_ROOT/usr/local/bin/uv" || return 1
   # The registries this machine reaches may need its own CA bundle.
   [[ -f "$ca" ]] || ca="$DEBIAN_ROOT/etc/ssl/certs/ca-certificates.crt"
-  cp "$ca" "$DEBIAN_ROOT/etc/ssl/certs/host-ca-bundle.crt"
-  cp /etc/resolv.conf "$DEBIAN_ROOT/etc/resolv.conf"
-  mkdir -p "$project"
-  find "$project" -mindepth 1 -maxdepth 1 ! -name .venvs ! -name .venv -exec rm -rf {} +
-  git ls-files -co --exclude-standard -z | tar -cf - --null -T - | tar -xf - -C "$project"
-  mountpoint -q "$DEBIAN_ROOT/proc" || mount -t proc proc "$DEBIAN_ROOT/proc"
-  local status=0
+  cp "$ca" "$DEBIAN_ROOT/etc/ssl/certs/host-ca-bundle.crt" || return 1
+  cp /etc/resolv.conf "$DEBIAN_ROOT/etc/resolv.conf" || return 1
+  mkdir -p "$project" || return 1
+  find "$project" -mindepth 1 -maxdepth 1 ! -name .venvs ! -name .venv -exec rm -rf {} + || return 1
+  git ls-files -co --exclude-standard -z | tar -cf - --null -T - | tar -xf - -C "$project" ||
+    return 1
+  trap 'umount "$DEBIAN_ROOT/proc" 2>/dev/null' EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  mountpoint -q "$DEBIAN_ROOT/proc" || mount -t proc proc "$DEBIAN_ROOT/proc" || return 1
   chroot "$DEBIAN_ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
     PATH=/usr/local/bin:/usr/bin:/bin SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt \
     UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1 \
-    /bin/bash -c 'cd /project && "$@"' in-debian-root "$@" || status=$?
-  umount "$DEBIAN_ROOT/proc" 2>/dev/null || true
-  return "$status"
+    /bin/bash -c 'cd "$1" && shift && "$@"' in-debian-root "/projects/$id" "$@"
 }
