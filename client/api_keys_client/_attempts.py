@@ -103,7 +103,9 @@ class CallState(Generic[T]):
         timeout = self.settings.timeout
         if self.deadline is not None:
             timeout = within(timeout, max(self.deadline - self.started, 0.001))
-            self.request.extensions["timeout"] = timeout.as_dict()
+            # A new dict, not a change to the old one: what saw an earlier attempt's request
+            # (a copy sharing its extensions, as respx makes on httpx 0.27) keeps its timeouts.
+            self.request.extensions = {**self.request.extensions, "timeout": timeout.as_dict()}
             self.ends = min(attempt_deadline(timeout), self.deadline)
         else:
             self.ends = attempt_deadline(timeout)
