@@ -321,7 +321,6 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
                 problem = read_body(response, limit=limit, ends=attempt.ends, request=request)
             except InvalidLocation as exc:  # a 3xx, its body unread: its Location is what counts
                 response, problem = exc.response, None
-                response._content = b""
             finally:
                 ATTEMPT.reset(watching)
             return response, problem
@@ -484,7 +483,6 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
                 problem = await aread_body(response, limit=state.settings.max_response_size)
         except InvalidLocation as exc:  # see the sync client
             response, problem = exc.response, None
-            response._content = b""
         except TimeoutError:
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
         finally:

@@ -67,22 +67,18 @@ def _parse_list(response: httpx.Response) -> list[ApiKey]:
         raise BodyInvalid(str(exc)) from None
 
 
-def created_raw_key(response: httpx.Response, body: object = None) -> str | None:
-    """The raw key a create's answer carries: from its decoded body, or found in its bytes."""
-    return raw_key_in(response.content, body)
-
-
 def _parse_created(response: httpx.Response) -> ApiKeyCreated:
     try:
         body = _json_body(response)
     except BodyInvalid as exc:
-        raise BodyInvalid(exc.reason, created_raw_key(response)) from None
+        raise BodyInvalid(exc.reason, raw_key_in(response.content)) from None
     try:
         return decode_model(ApiKeyCreated, body)
-    except NestedTooDeep:  # undecodable as a whole: the raw key only if its bytes plainly say it
-        raise BodyInvalid(_not_json(response, TOO_DEEP), created_raw_key(response, body)) from None
+    except NestedTooDeep:  # too deep: the top-level raw key, unless something makes it doubtful
+        raw_key = raw_key_in(response.content, body)
+        raise BodyInvalid(_not_json(response, TOO_DEEP), raw_key) from None
     except ResponseShapeError as exc:
-        raise BodyInvalid(str(exc), created_raw_key(response, body)) from None
+        raise BodyInvalid(str(exc), raw_key_in(response.content, body)) from None
 
 
 def _parse_nothing(response: httpx.Response) -> None:

@@ -203,6 +203,7 @@ class InvalidLocation(Exception):
 
     def __init__(self, response: httpx.Response) -> None:
         super().__init__("a redirect to an invalid URL")
+        response._content = b""  # its body is never read: the answer is its status and Location
         self.response = response
 
 
