@@ -168,8 +168,12 @@ TRANSPORT_FAILURES = [
     httpx.ReadTimeout(f"timed out: {TOKEN}"),
     httpx.RemoteProtocolError("peer closed connection"),
     httpx.LocalProtocolError(f"Illegal header value b'Bearer {TOKEN}'"),
-    RuntimeError(f"a broken custom transport said {TOKEN}"),
     UnicodeEncodeError("ascii", f"Bearer {TOKEN}\u00e9", 7, 8, "ordinal not in range(128)"),
+]
+# A custom transport's own exceptions are not httpx's: they reach the caller unchanged
+# (tests/test_foreign_exceptions.py), with nothing of the SDK's chained to them.
+FOREIGN_FAILURES = [
+    RuntimeError("a broken custom transport gave up"),
     _wrapping_a_request_less_httpx_error(),
 ]
 
@@ -194,6 +198,27 @@ def test_no_transport_failure_carries_the_token(
     assert isinstance(caught.value.__cause__, type(exc))  # the cause is kept, scrubbed
     assert caught.value.request is not None
     assert caught.value.request.headers["authorization"] == "Bearer [redacted]"
+
+
+@pytest.mark.parametrize("exc", FOREIGN_FAILURES, ids=lambda exc: type(exc).__name__)
+@pytest.mark.parametrize("operation", ["list", "create", "revoke"])
+def test_a_custom_transports_own_exception_gains_no_token(
+    api: Driver, operation: str, exc: Exception
+) -> None:
+    transport = _Raising(exc)
+    pool: httpx.Client | httpx.AsyncClient = (
+        httpx.Client(transport=transport)
+        if api.flavour == "sync"
+        else httpx.AsyncClient(transport=transport)
+    )
+    client = api.client(max_retries=0, http_client=pool)
+
+    with pytest.raises(type(exc)) as caught:
+        api.call(operation, client)
+
+    assert caught.value is exc
+    assert exc.__context__ is None  # nothing of the call (its request, the token) chained on
+    assert not any(TOKEN in note for note in getattr(exc, "__notes__", []))
 
 
 @pytest.mark.parametrize("status", [301, 400, 401, 403, 429, 500, 503])

@@ -24,6 +24,7 @@ from ._failures import (
     transport_error,
     without_credentials,
 )
+from ._foreign import foreign
 from ._json import raw_key_in
 from ._logs import logger
 from ._operations import BodyInvalid
@@ -71,6 +72,7 @@ class CallState(Generic[T]):
         "since",
         "spent",
         "started",
+        "timeout",
         "watched",
     )
 
@@ -91,6 +93,7 @@ class CallState(Generic[T]):
         self.began = time.time()  # wall clock: "created since" for an ambiguous create
         self.since = self.started = time.monotonic()  # the call's start; the attempt's start
         self.ends = self.since  # when the current attempt must be over
+        self.timeout = settings.timeout  # the current attempt's, cut to the call's deadline
         total = settings.total_timeout
         self.deadline = None if total is None else self.since + total
 
@@ -109,6 +112,7 @@ class CallState(Generic[T]):
             self.ends = min(attempt_deadline(timeout), self.deadline)
         else:
             self.ends = attempt_deadline(timeout)
+        self.timeout = timeout
         self.request.headers["Authorization"] = f"Bearer {token}"
         if token not in self.redactor.tokens:
             self.redactor = redactor_for(*self.redactor.tokens, token)
@@ -186,6 +190,16 @@ class CallState(Generic[T]):
                 )
             self.spent += cost
         return _Verdict(delay)
+
+    def foreign(self, exc: Exception) -> BaseException | None:
+        """What the caller's code raised during the attempt, to pass on unchanged (never
+        retried); None when `exc` is httpx's or the SDK's, to convert (see _foreign)."""
+        return foreign(
+            exc,
+            waited=time.monotonic() - self.started,
+            timeout=self.timeout,
+            length=self.ends - self.started,
+        )
 
     def after_exception(self, exc: Exception) -> float:
         """The wait before the next attempt after `exc`, or raise the exception for it."""

@@ -19,6 +19,7 @@ from ._attempts import CallState, RetryIn
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, BodyProblem, aread_body, read_body
 from ._deadlines import ATTEMPT, TOO_SLOW
 from ._exceptions import ApiKeysError
+from ._heads import ResponseHead
 from ._operations import Call
 from ._pools import (
     AsyncCallerPool,
@@ -215,6 +216,19 @@ def _within_deadline(send: Callable[[], Received], ends: float, request: httpx.R
     return result
 
 
+def _traced(request: httpx.Request, *, sync: bool) -> ResponseHead:
+    """Record the answer's head off a caller's pool for this attempt (see _heads)."""
+    head = ResponseHead()
+    request.extensions = {**request.extensions, "trace": head.record if sync else head.arecord}
+    return head
+
+
+def _untraced(request: httpx.Request) -> None:
+    """The recorder leaves the request once the attempt is over: nothing it saw is kept."""
+    if "trace" in request.extensions:
+        request.extensions = {k: v for k, v in request.extensions.items() if k != "trace"}
+
+
 class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
     """The API Keys service, synchronously.
 
@@ -311,6 +325,7 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         attempt = state.next_attempt(token)
         request = state.request
         limit = state.settings.max_response_size
+        head = None if self._pool.owned else _traced(request, sync=True)
 
         def send() -> Received:
             # The SDK's own pool bounds every socket wait by the attempt's end (see
@@ -321,39 +336,54 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
                 problem = read_body(response, limit=limit, ends=attempt.ends, request=request)
             except InvalidLocation as exc:  # a 3xx, its body unread: its Location is what counts
                 response, problem = exc.response, None
+            except (UnicodeError, httpx.InvalidURL):
+                # httpx failed on an answer that arrived (see _heads): it is that answer.
+                answer = None if head is None else head.response(request)
+                if answer is None:
+                    raise
+                response, problem = answer, None
             finally:
                 ATTEMPT.reset(watching)
             return response, problem
 
-        if self._pool.owned or attempt.ends == math.inf:
-            return send()
-        if not _reaches_the_network(http_client, request.url):
-            return send()
-        return _within_deadline(send, attempt.ends, request)
+        try:
+            if self._pool.owned or attempt.ends == math.inf:
+                return send()
+            if not _reaches_the_network(http_client, request.url):
+                return send()
+            return _within_deadline(send, attempt.ends, request)
+        finally:
+            _untraced(request)
 
     def _exchange(self, state: CallState[T]) -> httpx.Response:
-        """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
+        """Attempts until a success, which is returned. A failure of httpx's or the SDK's ends
+        in an ApiKeysError; what the caller's own code raised meanwhile passes through."""
         http_client = self._pool.client()
         while True:
             # A token provider's own failure goes to the caller as it is, and nothing is sent.
             token = state.settings.token_now()
             try:
                 response, problem = self._send(state, http_client, token)
-            except Exception as exc:  # every failure becomes an ApiKeysError
-                _sleep(state.after_exception(exc))
-                continue
-            outcome = state.after_response(response, problem)
-            if isinstance(outcome, RetryIn):
-                _sleep(outcome.seconds)
-                continue
-            return outcome
+            except Exception as exc:  # what httpx and the SDK raise becomes an ApiKeysError
+                passed = state.foreign(exc)
+                if passed is None:
+                    _sleep(state.after_exception(exc))
+                    continue
+            else:
+                outcome = state.after_response(response, problem)
+                if isinstance(outcome, RetryIn):
+                    _sleep(outcome.seconds)
+                    continue
+                return outcome
+            # Out of the except clause, so that nothing of this call is chained to it.
+            raise passed
 
     def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
         state = self._start(call, options)
         try:
             return state.parsed(self._exchange(state))
         except BaseException as exc:
-            if not isinstance(exc, Exception):  # Ctrl-C, SIGTERM: say what may have happened
+            if not isinstance(exc, ApiKeysError):  # Ctrl-C, SIGTERM, the caller's own exception
                 state.note_interruption(exc)
             raise
 
@@ -362,7 +392,7 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         try:
             return self._raw(state, self._exchange(state))
         except BaseException as exc:
-            if not isinstance(exc, Exception):
+            if not isinstance(exc, ApiKeysError):
                 state.note_interruption(exc)
             raise
 
@@ -476,42 +506,57 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         attempt = state.next_attempt(token)
         request = state.request
         budget = attempt.ends - time.monotonic()
+        head = None if self._pool.owned else _traced(request, sync=False)
         watching = ATTEMPT.set(attempt)
+        deadline = asyncio.timeout(budget if budget != math.inf else None)
         try:
-            async with asyncio.timeout(budget if budget != math.inf else None):
+            async with deadline:
                 response = await http_client.send(request, stream=True, follow_redirects=False)
                 problem = await aread_body(response, limit=state.settings.max_response_size)
         except InvalidLocation as exc:  # see the sync client
             response, problem = exc.response, None
+        except (UnicodeError, httpx.InvalidURL):  # see the sync client
+            answer = None if head is None else head.response(request)
+            if answer is None:
+                raise
+            response, problem = answer, None
         except TimeoutError:
+            if not deadline.expired():  # the caller's own TimeoutError: not this attempt's
+                raise
             raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
         finally:
             ATTEMPT.reset(watching)
+            _untraced(request)
         return response, problem
 
     async def _exchange(self, state: CallState[T]) -> httpx.Response:
-        """Attempts until a success, which is returned; every failure ends in an ApiKeysError."""
+        """Attempts until a success, which is returned. A failure of httpx's or the SDK's ends
+        in an ApiKeysError; what the caller's own code raised meanwhile passes through."""
         http_client = await self._pool.client()
         while True:
             # A token provider's own failure goes to the caller as it is, and nothing is sent.
             token = await state.settings.token_now_async()
             try:
                 response, problem = await self._send(state, http_client, token)
-            except Exception as exc:  # every failure becomes an ApiKeysError
-                await _async_sleep(state.after_exception(exc))
-                continue
-            outcome = state.after_response(response, problem)
-            if isinstance(outcome, RetryIn):
-                await _async_sleep(outcome.seconds)
-                continue
-            return outcome
+            except Exception as exc:  # what httpx and the SDK raise becomes an ApiKeysError
+                passed = state.foreign(exc)
+                if passed is None:
+                    await _async_sleep(state.after_exception(exc))
+                    continue
+            else:
+                outcome = state.after_response(response, problem)
+                if isinstance(outcome, RetryIn):
+                    await _async_sleep(outcome.seconds)
+                    continue
+                return outcome
+            raise passed  # see the sync client
 
     async def _request(self, call: Call[T], options: RequestOptions | None = None) -> T:
         state = self._start(call, options)
         try:
             return state.parsed(await self._exchange(state))
         except BaseException as exc:
-            if not isinstance(exc, Exception):  # a cancelled task, Ctrl-C
+            if not isinstance(exc, ApiKeysError):  # a cancelled task, the caller's own exception
                 state.note_interruption(exc)
             raise
 
@@ -522,7 +567,7 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         try:
             return self._raw(state, await self._exchange(state))
         except BaseException as exc:
-            if not isinstance(exc, Exception):
+            if not isinstance(exc, ApiKeysError):
                 state.note_interruption(exc)
             raise
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._foreign import disguised_timeout
+
 if TYPE_CHECKING:
     import ssl
 
@@ -101,18 +103,39 @@ def _note_use() -> None:
 class _WatchedStream:
     """An httpcore network stream whose reads and writes never wait past the attempt's end: a
     server that trickles its status line and headers, byte by byte within the read timeout,
-    times out at the deadline instead of when h11's header size limit runs out."""
+    times out at the deadline instead of when h11's header size limit runs out. A TimeoutError
+    that a signal handler raised during a wait is passed on as it is (httpcore would make it a
+    read timeout, which the SDK would retry)."""
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = self._stream.read(max_bytes, _bounded(timeout))
-        return data
+        bounded = _bounded(timeout)
+        started = time.monotonic()
+        try:
+            data: bytes = self._stream.read(max_bytes, bounded)
+        except Exception as exc:
+            caller = disguised_timeout(exc, time.monotonic() - started, bounded)
+            if caller is None:
+                raise
+        else:
+            return data
+        raise caller  # out of the except clause: nothing of the attempt is chained to it
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         _note_write()
-        self._stream.write(buffer, _bounded(timeout))
+        bounded = _bounded(timeout)
+        started = time.monotonic()
+        try:
+            self._stream.write(buffer, bounded)
+        except Exception as exc:
+            caller = disguised_timeout(exc, time.monotonic() - started, bounded)
+            if caller is None:
+                raise
+        else:
+            return
+        raise caller
 
     def close(self) -> None:
         self._stream.close()
