@@ -22,7 +22,6 @@ import http.cookiejar
 import importlib.util
 import ipaddress
 import os
-import threading
 import urllib.request
 import warnings
 import weakref
@@ -34,6 +33,7 @@ import httpx
 from ._deadlines import watch_the_sockets
 from ._exceptions import InsecureTransportWarning, InvalidArgumentError
 from ._hosts import undecodable_label
+from ._locks import ForkSafeLock
 
 HttpClientT = TypeVar("HttpClientT", httpx.Client, httpx.AsyncClient)
 
@@ -44,15 +44,7 @@ _CA_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR")
 # Pools a forked child left behind: kept, never used nor closed (closing could disturb the
 # parent's connections, and collecting them would close their sockets with a ResourceWarning).
 _LEFT_BEHIND: list[object] = []
-_RENEWING = threading.Lock()
-
-
-def _after_fork_in_child() -> None:
-    global _RENEWING  # noqa: PLW0603 - a lock held by another thread at fork time is held forever
-    _RENEWING = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+_RENEWING = ForkSafeLock()
 
 
 class _NoCookies(http.cookiejar.CookieJar):

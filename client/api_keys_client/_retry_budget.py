@@ -10,9 +10,8 @@ quota (500 tokens, 5 a retry, 10 after a timeout, 1 back per success).
 
 from __future__ import annotations
 
-import threading
-
 from ._exceptions import InvalidArgumentError
+from ._locks import ForkSafeLock
 
 DEFAULT_CAPACITY = 500
 DEFAULT_RETRY_COST = 5
@@ -27,7 +26,8 @@ def _count(value: object, what: str, minimum: int) -> int:
 
 
 class RetryBudget:
-    """A quota of retry tokens, safe to share between threads and clients.
+    """A quota of retry tokens, safe to share between threads and clients (and to inherit
+    through a fork).
 
     `RetryBudget()` is botocore's standard quota. Pass one as `retry_budget=` to share it between
     clients built separately; `retry_budget=False` turns budgeting off.
@@ -55,7 +55,7 @@ class RetryBudget:
         self.timeout_retry_cost = _count(timeout_retry_cost, "timeout_retry_cost", 0)
         self.success_refund = _count(success_refund, "success_refund", 0)
         self._available = self.capacity
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()  # a retry in a forked child never waits on the parent
 
     @property
     def available(self) -> int:

@@ -11,13 +11,14 @@ import hashlib
 import itertools
 import json
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 import attrs
+
+from .._locks import ForkSafeLock
 
 if TYPE_CHECKING:
     import httpx
@@ -144,7 +145,7 @@ class FakeApiKeys:
 
     def __init__(self, *, clock: Callable[[], datetime.datetime] = _utc_now) -> None:
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()  # a forked test worker never waits on its parent's thread
         self._users_by_token_hash: dict[str, _User] = {}
         self._keys: dict[str, _Key] = {}
         self._key_ids_by_hash: dict[str, str] = {}
