@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, NoReturn, Self, SupportsIndex, TypeVar
 
 import httpx
 
@@ -176,6 +176,24 @@ class _ClientBase(Generic[PoolT]):
             retries_taken=state.attempt - 1,
             elapsed=datetime.timedelta(seconds=time.monotonic() - state.since),
         )
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        # spawn and forkserver (Python 3.14's default on Linux) pickle a Process's arguments.
+        name = type(self).__name__
+        raise TypeError(
+            f"an {name} cannot be pickled, so it cannot be passed to a process started with"
+            " spawn or forkserver (Python 3.14's default start method): its connection pool and"
+            f" token stay in the process that made it. Make the {name} in the worker (in the"
+            " target function, or at the top level of its module), passing only the settings"
+            " it needs; with the fork start method the SDK's own pool renews itself in the"
+            " child"
+        )
+
+    def __copy__(self) -> Self:
+        """A shallow copy shares the pool, as a child from with_options() does."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
 
     def __repr__(self) -> str:
         return (
