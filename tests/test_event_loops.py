@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 import api_keys_client as sdk
+from api_keys_client._pools import AsyncOwnPool
 
 from .conftest import KEY_JSON, TOKEN
 from .faultserver import FaultServer, respond, running
@@ -132,3 +134,42 @@ def test_a_callers_pool_with_nothing_left_in_its_first_loop_may_move_on() -> Non
     gc.collect()  # the first loop is gone
 
     assert [key.id for key in asyncio.run(client.api_keys.list())] == ["key_1"]
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+LOOPS_CLOSED_BY_HAND = 1000
+
+
+def test_loops_closed_by_hand_leave_nothing_behind(server: FaultServer) -> None:
+    """new_event_loop() and loop.close(), without shutdown_asyncgens: each loop's pool has its
+    sockets closed and is let go when the client meets the next loop (with no ResourceWarning:
+    filterwarnings is error), so a long-lived worker stays flat in descriptors and memory."""
+    client = _client(server)
+    pool = client._pool
+    assert isinstance(pool, AsyncOwnPool)
+    for done in range(LOOPS_CLOSED_BY_HAND):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(client.api_keys.list())
+        finally:
+            loop.close()
+        if done == 49:  # past the first allocations of everything involved
+            gc.collect()
+            fds, rss = _open_fds(), _rss_mib()
+    gc.collect()
+    assert server.connections == LOOPS_CLOSED_BY_HAND  # one pool, one connection, each loop
+    assert _open_fds() <= fds + 1  # the last loop's socket, until the client meets another
+    assert _rss_mib() - rss < 20  # was about 0.9 MiB a loop
+    assert len(pool._pools) == 1
+
+    asyncio.run(client.aclose())  # lets go of the last one too
+    assert pool._pools == {}
+    assert _wait_for(lambda: server.disconnections == LOOPS_CLOSED_BY_HAND)

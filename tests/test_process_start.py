@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import pickle
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 
 import pytest
 
@@ -16,6 +18,13 @@ from .conftest import TOKEN
 from .faultserver import respond, running
 
 START_METHODS = ["spawn", "forkserver"]
+
+
+def _process(method: str, target: Callable[..., None], *args: object) -> BaseProcess:
+    """A process of that start method (typeshed's get_context only narrows a literal name)."""
+    context = multiprocessing.get_context(method)
+    process: BaseProcess = context.Process(target=target, args=args)  # type: ignore[attr-defined] # every concrete context has Process
+    return process
 
 
 def _list_with(client: sdk.ApiKeysClient) -> None:
@@ -30,9 +39,8 @@ def _list_at(base_url: str) -> None:
 
 @pytest.mark.parametrize("method", START_METHODS)
 def test_a_client_passed_to_a_worker_says_what_to_do(method: str) -> None:
-    context = multiprocessing.get_context(method)
     with sdk.ApiKeysClient(base_url="http://127.0.0.1:9", token=TOKEN, workspace_id="w") as client:
-        process = context.Process(target=_list_with, args=(client,))
+        process = _process(method, _list_with, client)
         with pytest.raises(TypeError) as caught:
             process.start()
 
@@ -46,7 +54,7 @@ def test_a_client_passed_to_a_worker_says_what_to_do(method: str) -> None:
 @pytest.mark.parametrize("method", START_METHODS)
 def test_a_client_made_in_the_worker_works(method: str) -> None:
     with running(respond(200, b"[]")) as server:
-        process = multiprocessing.get_context(method).Process(target=_list_at, args=(server.url,))
+        process = _process(method, _list_at, server.url)
         process.start()
         process.join(60)
         assert process.exitcode == 0

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextvars
 import math
+import socket
 import time
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -193,8 +195,10 @@ class _WatchedBackend:
 class _WatchedAsyncStream:
     """An async httpcore stream that notes writes (asyncio.timeout bounds the async attempt)."""
 
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+    def __init__(self, stream: httpcore.AsyncNetworkStream, opened: weakref.WeakSet[Any]) -> None:
         self._stream = stream
+        self._opened = opened
+        opened.add(self)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         _note_use()
@@ -215,17 +219,33 @@ class _WatchedAsyncStream:
         timeout: float | None = None,
     ) -> _WatchedAsyncStream:
         return _WatchedAsyncStream(
-            await self._stream.start_tls(ssl_context, server_hostname, timeout)
+            await self._stream.start_tls(ssl_context, server_hostname, timeout), self._opened
         )
 
     def get_extra_info(self, info: str) -> object:
         _note_use()
         return self._stream.get_extra_info(info)
 
+    def abandon(self) -> None:
+        """Close the socket under this stream when its event loop was closed without shutting
+        down (`loop.close()` by hand, no `shutdown_asyncgens`): aclose() cannot run on a closed
+        loop, and an asyncio transport left open keeps its socket until collected, then warns.
+        This does the part of the transport's closing that needs no loop; a stream of another
+        shape (uvloop's, trio's) is left to its own finalizer."""
+        stream: Any = getattr(self._stream, "_stream", None)  # httpcore's AnyIOStream
+        while hasattr(stream, "transport_stream"):  # anyio's TLS stream, over its socket stream
+            stream = stream.transport_stream
+        transport = getattr(stream, "_transport", None)  # anyio's asyncio socket stream
+        sock = getattr(transport, "_sock", None)  # asyncio's selector transport
+        if isinstance(sock, socket.socket):
+            sock.close()
+            transport._sock = None  # type: ignore[union-attr] # found just above: closed, quiet
+
 
 class _WatchedAsyncBackend:
     def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
         self._backend = backend
+        self.opened: weakref.WeakSet[_WatchedAsyncStream] = weakref.WeakSet()
 
     async def connect_tcp(
         self,
@@ -243,7 +263,7 @@ class _WatchedAsyncBackend:
             local_address=local_address,
             socket_options=socket_options,
         )
-        return _WatchedAsyncStream(stream)
+        return _WatchedAsyncStream(stream, self.opened)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: SocketOptions = None
@@ -252,7 +272,7 @@ class _WatchedAsyncBackend:
         stream = await self._backend.connect_unix_socket(
             path, timeout=timeout, socket_options=socket_options
         )
-        return _WatchedAsyncStream(stream)
+        return _WatchedAsyncStream(stream, self.opened)
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
@@ -263,6 +283,16 @@ def _transports(http_client: httpx.Client | httpx.AsyncClient) -> list[Any]:
     mounts: dict[Any, Any] = getattr(http_client, "_mounts", {})
     found = [getattr(http_client, "_transport", None), *mounts.values()]
     return [transport for transport in found if transport is not None]
+
+
+def abandon_the_sockets(http_client: httpx.AsyncClient) -> None:
+    """Close every socket an async pool of the SDK's own opened, for a pool whose event loop
+    was closed without shutting down (see _WatchedAsyncStream.abandon)."""
+    for transport in _transports(http_client):
+        backend = getattr(getattr(transport, "_pool", None), "_network_backend", None)
+        if isinstance(backend, _WatchedAsyncBackend):
+            for stream in list(backend.opened):
+                stream.abandon()
 
 
 def watch_the_sockets(http_client: httpx.Client | httpx.AsyncClient) -> bool:

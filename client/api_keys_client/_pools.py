@@ -8,7 +8,9 @@ The SDK's own pool (no `http_client=`):
   which checks the process id before handing out a connection): the parent's connections are
   left alone, never used nor closed, so neither process can read the other's answers;
 - async: one pool per event loop, each closed when its loop shuts down (asyncio.run's
-  shutdown_asyncgens), so a client can serve one `asyncio.run()` after another.
+  shutdown_asyncgens), so a client can serve one `asyncio.run()` after another; the pool of a
+  loop closed by hand (`loop.close()` without shutting down) has its sockets closed and is let
+  go when the client next meets a new loop, so a long-lived worker stays flat.
 
 A caller's `http_client` cannot be renewed: used in a forked child, or (async) in an event loop
 other than the one it was first used in, while its connections may be alive, it is refused with
@@ -30,7 +32,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import httpx
 
-from ._deadlines import watch_the_sockets
+from ._deadlines import abandon_the_sockets, watch_the_sockets
 from ._exceptions import InsecureTransportWarning, InvalidArgumentError
 from ._hosts import undecodable_label
 from ._locks import ForkSafeLock
@@ -356,9 +358,7 @@ class AsyncOwnPool:
             self._pools, self._spare, self._pid = {}, None, os.getpid()
         pool = self._pools.get(loop)
         if pool is None:
-            for other in [other for other in self._pools if other.is_closed()]:
-                # Closed without shutdown_asyncgens: its connections cannot be closed now.
-                _LEFT_BEHIND.append(self._pools.pop(other))
+            self._let_go_of_closed_loops()
             http_client = self._spare or self._build()
             watch_the_sockets(http_client)
             self._spare = None
@@ -367,11 +367,18 @@ class AsyncOwnPool:
             pool = self._pools[loop] = _LoopPool(http_client, guard)
         return pool.client
 
+    def _let_go_of_closed_loops(self) -> None:
+        """The pools of loops closed by hand, without shutdown_asyncgens, cannot be closed the
+        async way any more: their sockets are closed here, and the pools let go."""
+        for loop in [loop for loop in self._pools if loop.is_closed()]:
+            abandon_the_sockets(self._pools.pop(loop).client)
+
     async def aclose(self) -> None:
         """Close this loop's pool; those of loops still running elsewhere close with them."""
         self.closed = True
         if self._pid != os.getpid():
             return
+        self._let_go_of_closed_loops()
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool.guard.aclose()
