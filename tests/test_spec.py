@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -119,14 +120,20 @@ def test_workspace_header_and_bearer_auth(spec: dict[str, Any]) -> None:
 
 
 def _validator(spec: dict[str, Any], pointer: str) -> Any:
-    """A JSON Schema 2020-12 validator for the schema at `pointer` in the spec, $refs resolved."""
+    """A JSON Schema 2020-12 validator for the schema at `pointer` in the spec, $refs resolved,
+    `format` asserted (2020-12 only annotates it by default)."""
     from jsonschema import Draft202012Validator  # noqa: PLC0415 - openapi-spec-validator's own dependency
     from referencing import Registry, Resource  # noqa: PLC0415
 
     registry: Registry[Any] = Registry().with_resource(
         "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
     )
-    return Draft202012Validator({"$ref": f"urn:spec#{pointer}"}, registry=registry)
+    assert "date-time" in Draft202012Validator.FORMAT_CHECKER.checkers  # else formats pass unread
+    return Draft202012Validator(
+        {"$ref": f"urn:spec#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def test_a_go_nil_slice_listing_is_valid(spec: dict[str, Any]) -> None:
@@ -145,3 +152,151 @@ def test_an_empty_workspace_header_is_outside_the_spec(spec: dict[str, Any]) -> 
     validator = _validator(spec, "/components/parameters/WorkspaceId/schema")
     assert not validator.is_valid("")
     assert validator.is_valid("w")
+
+
+def _create_body_validator(spec: dict[str, Any]) -> Any:
+    return _validator(spec, "/components/schemas/CreateApiKeyRequest")
+
+
+class _FakeVerdicts:
+    """Whether FakeApiKeys creates a key from a body (201) or refuses it (400)."""
+
+    def __init__(self) -> None:
+        from api_keys_client.testing import FakeApiKeys  # noqa: PLC0415 - only these tests need it
+
+        self.fake = FakeApiKeys()
+        token = self.fake.add_user(workspaces=["ws_spec"])
+        self.headers = {"authorization": f"Bearer {token}", "x-workspace-id": "ws_spec"}
+
+    def accepts(self, body: object) -> bool:
+        answer = self.fake.handle("POST", "/api-keys", self.headers, json.dumps(body).encode())
+        assert answer.status in (201, 400), answer
+        return answer.status == 201
+
+
+# (name, accepted): the service's rule, as the fake applies it and the spec now says it. The limit
+# is 100 characters, counted as JSON Schema's maxLength counts them (code points), which is what
+# the fake's len() counts too; not UTF-8 bytes, which Go's len() would count: a Go backend that
+# checks `len(name) > 100` would refuse the 200-byte "é" * 100 accepted here. Blank means made
+# only of Unicode's White_Space characters, the set Go's strings.TrimSpace trims.
+NAMES = [
+    ("", False),
+    (" ", False),
+    ("\t", False),
+    ("\n\r\v\f", False),
+    ("\x85\xa0", False),  # NEL and no-break space: White_Space
+    ("\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000", False),
+    ("a", True),
+    ("  a  ", True),  # blank around a name is not a blank name
+    ("\x1c\x1d\x1e\x1f", True),  # str.isspace() says space; Go's unicode.IsSpace does not
+    ("\u200b", True),  # zero-width space: not White_Space
+    ("\ufeff", True),  # byte order mark: ECMA-262's \s, not White_Space
+    ("x" * 100, True),
+    ("x" * 101, False),
+    ("é" * 100, True),  # 200 bytes of UTF-8, 100 characters
+    ("é" * 101, False),
+    ("😀" * 100, True),  # 400 bytes, 200 UTF-16 units (the JSON escapes), 100 characters
+    ("😀" * 101, False),
+    ("鍵" * 99 + " ", True),
+]
+
+
+@pytest.mark.parametrize(("name", "accepted"), NAMES, ids=[f"{len(n)}x{n[:1]!r}" for n, _ in NAMES])
+def test_names_the_spec_admits_are_the_names_the_fake_takes(
+    spec: dict[str, Any], name: str, accepted: bool
+) -> None:
+    validator = _create_body_validator(spec)
+    assert validator.is_valid({"name": name}) is accepted
+    assert _FakeVerdicts().accepts({"name": name}) is accepted
+
+
+def test_every_blank_character_is_blank_to_both(spec: dict[str, Any]) -> None:
+    # The spec spells White_Space out in its pattern; the fake in a string: one list, told twice.
+    validator = _create_body_validator(spec)
+    fake = _FakeVerdicts()
+    singles = [chr(code) for code in range(0x3001)] + ["\ufeff", "\U0001f600", "\U000e0020"]
+    disagreements = [
+        char
+        for char in singles
+        if validator.is_valid({"name": char}) is not fake.accepts({"name": char})
+    ]
+    assert disagreements == []
+    assert sum(not validator.is_valid({"name": char}) for char in singles) == 25  # White_Space
+
+
+def test_a_name_the_schema_refuses_is_a_string_still() -> None:
+    # A name of another type is the schema's `type`, which the fake refuses as "name is required".
+    fake = _FakeVerdicts()
+    assert not fake.accepts({"name": None})
+    assert not fake.accepts({"name": 5})
+    assert not fake.accepts({})
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "accepted"),
+    [
+        (None, True),  # Go's encoding/json reads null into a *time.Time as "not set"
+        ("2999-01-01T00:00:00Z", True),
+        ("2999-01-01T00:00:00.123456789+05:30", True),
+        ("tomorrow", False),
+        ("", False),
+        (5, False),
+        ([], False),
+    ],
+)
+def test_expires_at_the_spec_admits_is_what_the_fake_takes(
+    spec: dict[str, Any], expires_at: object, accepted: bool
+) -> None:
+    body = {"name": "k", "expires_at": expires_at}
+    assert _create_body_validator(spec).is_valid(body) is accepted
+    assert _FakeVerdicts().accepts(body) is accepted
+
+
+def test_what_json_schema_cannot_say_the_description_does(spec: dict[str, Any]) -> None:
+    # A past instant is schema-valid and refused: the one disagreement left, and it is written down.
+    past = {"name": "k", "expires_at": "2000-01-01T00:00:00Z"}
+    assert _create_body_validator(spec).is_valid(past)
+    assert not _FakeVerdicts().accepts(past)
+    field = spec["components"]["schemas"]["CreateApiKeyRequest"]["properties"]["expires_at"]
+    assert "must be in the future" in " ".join(field["description"].split())
+
+
+def test_a_created_key_links_to_its_revoke(spec: dict[str, Any]) -> None:
+    operations = {op["operationId"]: op for item in spec["paths"].values() for op in item.values()}
+    links = operations["createApiKey"]["responses"]["201"]["links"]
+    revoke = links["RevokeCreatedKey"]
+    assert revoke["operationId"] == "revokeApiKey"
+    # The id the link takes is a field every created key has, and the revoke's path parameter.
+    assert revoke["parameters"]["id"] == "$response.body#/id"
+    assert "id" in spec["components"]["schemas"]["ApiKeyCreated"]["required"]
+    path_parameters = [p["name"] for p in operations["revokeApiKey"]["parameters"] if "name" in p]
+    assert path_parameters == ["id"]
+    # Every link stays in the workspace its request named, and targets an operation that has it.
+    all_links = [
+        (name, link)
+        for op in operations.values()
+        for response in op["responses"].values()
+        for name, link in response.get("links", {}).items()
+    ]
+    assert {name for name, _ in all_links} == {
+        "RevokeCreatedKey",
+        "ListWithCreatedKey",
+        "ListWithRevokedKey",
+    }
+    for name, link in all_links:
+        assert link["parameters"]["header.X-Workspace-ID"] == "$request.header.X-Workspace-ID", name
+        target = operations[link["operationId"]]
+        assert {"$ref": "#/components/parameters/WorkspaceId"} in target["parameters"], name
+
+
+def test_the_generated_request_model_sends_and_reads_a_null_expiry(spec: dict[str, Any]) -> None:
+    # What the spec now admits, the generated model writes and reads back, and the fake takes.
+    from api_keys_client import UNSET, CreateApiKeyRequest  # noqa: PLC0415
+
+    never = CreateApiKeyRequest(name="k", expires_at=None)
+    assert never.to_dict() == {"name": "k", "expires_at": None}
+    assert CreateApiKeyRequest.from_dict({"name": "k", "expires_at": None}).expires_at is None
+    assert CreateApiKeyRequest(name="k").to_dict() == {"name": "k"}  # left out: UNSET, not null
+    assert CreateApiKeyRequest.from_dict({"name": "k"}).expires_at is UNSET
+    assert _create_body_validator(spec).is_valid(never.to_dict())
+    assert _FakeVerdicts().accepts(never.to_dict())

@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from .._retry_budget import RetryBudget
     from .._settings import Settings
 
-MAX_NAME_LENGTH = 100
+MAX_NAME_LENGTH = 100  # characters (code points), as openapi.yaml's maxLength counts them
+# Unicode's White_Space set, what Go's strings.TrimSpace trims: a name made only of these is blank.
+# Not str.isspace(), which also counts U+001C..U+001F; openapi.yaml's `pattern` says the same set.
+_GO_WHITE_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 KEY_PREFIX_LENGTH = 12
 JSON = "application/json"
 
@@ -463,7 +470,7 @@ class FakeApiKeys:
         if not isinstance(data, dict):
             raise _Refusal(400, "request body must be a JSON object")
         name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not name.strip(_GO_WHITE_SPACE):
             raise _Refusal(400, "name is required")
         if len(name) > MAX_NAME_LENGTH:
             raise _Refusal(400, f"name must be at most {MAX_NAME_LENGTH} characters")

@@ -29,19 +29,26 @@ class CreateApiKeyRequest:
     """Body of a create call (v1.createApiKeyRequest)."""
 
     name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
-    """ A name to recognise the key by. """
-    expires_at: datetime.datetime | Unset = _attrs_field(
+    """ A name to recognise the key by: 1 to 100 characters (Unicode code points, as JSON Schema counts them, not
+    UTF-8 bytes), not all of them white space. A blank or longer name is answered 400. """
+    expires_at: datetime.datetime | None | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
     )
-    """ When the key should stop working (RFC 3339). Leave it out for a key that never expires. """
+    """ When the key should stop working (RFC 3339, with a time zone offset). It must be in the future, and no later
+    than 9999-12-31T23:59:59Z, which JSON Schema cannot say: any other instant is answered 400. Leave it out, or
+    send `null`, for a key that never expires. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        expires_at: str | Unset = UNSET
-        if not isinstance(self.expires_at, Unset):
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
             expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -67,6 +74,8 @@ class CreateApiKeyRequest:
         if _value is UNSET:
             missing += 1
             expires_at = UNSET
+        elif _value is None:
+            expires_at = None
         else:
             try:
                 expires_at = _fromisoformat(_value)
