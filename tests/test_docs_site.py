@@ -1,7 +1,9 @@
 """The documentation site, built strictly, served on 127.0.0.1 and opened in a real headless
-Chromium (Debian's, driven by Playwright): the home page renders, the search finds what a user
-looks for, and the API reference shows ApiKeysClient's signature. A screenshot of the home page
-is kept under build/ as a CI artifact."""
+Chromium (Debian's, driven by Playwright): the home page renders and links the examples, the
+changelog and the issue tracker, the search finds what a user looks for, the API reference shows
+ApiKeysClient's signature and each model field with its type and the spec's description, and a
+name in a guide is a link that leads to its reference. A screenshot of the home page is kept
+under build/ as a CI artifact."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ import functools
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
+from hatch_build import home_of, project_urls
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from .docsbuild import mkdocs_build
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "build" / "docs-home.png"
@@ -94,9 +99,15 @@ def test_the_home_page_renders(site: str, page: Page) -> None:
         "Where it is deployed",
         "Key lifecycle",
         "Command line",
+        "Examples",
         "API reference",
+        "Changelog",
+        "Issue tracker",
     ):
         expect(page.locator("nav.md-nav").first).to_contain_text(title)
+    # The issue tracker is the project's, from the one setting behind every project URL.
+    issues = page.locator("nav.md-nav a", has_text="Issue tracker").first
+    expect(issues).to_have_attribute("href", project_urls(home_of(ROOT))["Issues"])
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
@@ -131,6 +142,36 @@ def test_the_api_reference_shows_the_client_signature(site: str, page: Page) -> 
     expect(page.locator("article")).to_contain_text("with_workspace")
 
 
+def test_the_reference_shows_each_model_field_with_its_type_and_description(
+    site: str, page: Page
+) -> None:
+    page.goto(f"{site}/reference/")
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    properties = spec["components"]["schemas"]["ApiKey"]["properties"]
+
+    # Each field is a heading, then its signature (name: type), then its description.
+    for name, schema in properties.items():
+        heading = f'h3[id="api_keys_client.ApiKey.{name}"]'
+        expect(page.locator(f"{heading} + .doc-signature")).to_have_text(
+            re.compile(rf"^{name}: \S")
+        )
+        expect(page.locator(f"{heading} ~ .doc-contents")).to_have_text(
+            schema["description"].replace("`", "")
+        )
+    created_at = page.locator('h3[id="api_keys_client.ApiKey.created_at"] + .doc-signature')
+    expect(created_at).to_have_text("created_at: datetime")
+    expect(page.locator("article")).not_to_contain_text("_attrs_field")
+
+
+def test_a_name_in_a_guide_links_to_its_reference(site: str, page: Page) -> None:
+    page.goto(f"{site}/errors/")
+
+    page.locator("article a", has_text="ApiKeysError").first.click()
+
+    expect(page).to_have_url(re.compile(r"/reference/#api_keys_client\.ApiKeysError$"))
+    expect(page.locator('[id="api_keys_client.ApiKeysError"]')).to_be_in_viewport()
+
+
 @pytest.mark.parametrize(
     ("page", "addition", "complaint"),
     [
@@ -145,20 +186,8 @@ def test_the_strict_build_fails_on_what_would_break_a_page(
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
     (docs / page).write_text((docs / page).read_text() + addition)
-    config = (ROOT / "mkdocs.yml").read_text()
-    config = config.replace("docs_dir: docs", f"docs_dir: {docs}")
-    config = config.replace("site_dir: build/site", f"site_dir: {tmp_path / 'site'}")
-    (tmp_path / "mkdocs.yml").write_text(config)
-    mkdocs = Path(sys.executable).parent / "mkdocs"
 
-    result = subprocess.run(
-        [str(mkdocs), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = mkdocs_build(docs, tmp_path / "site", strict=True)
 
     assert result.returncode != 0
     assert complaint in result.stdout + result.stderr

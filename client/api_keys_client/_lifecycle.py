@@ -15,6 +15,7 @@ from ._exceptions import ApiKeysError, InvalidArgumentError, RotationError
 from ._generated.models import ApiKey, ApiKeyCreated
 
 KeyStatus = Literal["active", "expired", "revoked"]
+"""What `key_status` says of a key: revoked wins over expired."""
 
 UTC = datetime.UTC
 
@@ -59,10 +60,15 @@ class AuditFinding:
     """An active key that matched one or more audit rules, and how it matched each."""
 
     key: ApiKey
+    """The key, as listed."""
     workspace_id: str | None
-    expires_in: datetime.timedelta | None = None  # matched expiring_within: time left
-    idle_for: datetime.timedelta | None = None  # matched idle_for: time since last use
-    never_expires: bool = False  # matched no_expiry
+    """The `workspace_id` the audit was given, to label the finding."""
+    expires_in: datetime.timedelta | None = None
+    """Matched `expiring_within`: the time left before it expires."""
+    idle_for: datetime.timedelta | None = None
+    """Matched `idle_for`: the time since it was last used (or created, if never used)."""
+    never_expires: bool = False
+    """Matched `no_expiry`: it has no expiry."""
 
     @property
     def reasons(self) -> list[str]:

@@ -59,7 +59,7 @@ class ApiKeys:
 
     def __init__(self, client: ApiKeysClient) -> None:
         self._client = client
-        self.with_raw_response = ApiKeysWithRawResponse(client)
+        self.with_raw_response: ApiKeysWithRawResponse = ApiKeysWithRawResponse(client)
 
     def list(
         self,
@@ -253,7 +253,7 @@ class AsyncApiKeys:
 
     def __init__(self, client: AsyncApiKeysClient) -> None:
         self._client = client
-        self.with_raw_response = AsyncApiKeysWithRawResponse(client)
+        self.with_raw_response: AsyncApiKeysWithRawResponse = AsyncApiKeysWithRawResponse(client)
 
     async def list(
         self,

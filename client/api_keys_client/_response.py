@@ -28,8 +28,11 @@ class APIResponse(Generic[T]):
     __slots__ = ("_parse", "_parsed", "elapsed", "http_response", "retries_taken")
 
     http_response: httpx.Response
+    """The httpx response of the attempt that succeeded, its request's credentials masked."""
     retries_taken: int
+    """How many attempts failed and were retried before this one."""
     elapsed: datetime.timedelta
+    """The whole call's time: every attempt and every wait between them."""
 
     def __init__(
         self,
@@ -48,10 +51,12 @@ class APIResponse(Generic[T]):
 
     @property
     def status_code(self) -> int:
+        """The HTTP status code."""
         return self.http_response.status_code
 
     @property
     def headers(self) -> httpx.Headers:
+        """The response headers."""
         return self.http_response.headers
 
     @property

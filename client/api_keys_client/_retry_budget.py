@@ -50,10 +50,10 @@ class RetryBudget:
         timeout_retry_cost: int = DEFAULT_TIMEOUT_RETRY_COST,
         success_refund: int = DEFAULT_SUCCESS_REFUND,
     ) -> None:
-        self.capacity = _count(capacity, "capacity", 1)
-        self.retry_cost = _count(retry_cost, "retry_cost", 0)
-        self.timeout_retry_cost = _count(timeout_retry_cost, "timeout_retry_cost", 0)
-        self.success_refund = _count(success_refund, "success_refund", 0)
+        self.capacity: int = _count(capacity, "capacity", 1)
+        self.retry_cost: int = _count(retry_cost, "retry_cost", 0)
+        self.timeout_retry_cost: int = _count(timeout_retry_cost, "timeout_retry_cost", 0)
+        self.success_refund: int = _count(success_refund, "success_refund", 0)
         self._available = self.capacity
         self._lock = ForkSafeLock()  # a retry in a forked child never waits on the parent
 

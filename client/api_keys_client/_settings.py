@@ -22,12 +22,16 @@ from ._text import escape_controls
 from ._version import __version__
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+"""Each attempt's timeouts when `timeout=` is not given: 5 s to connect, 30 s for the rest."""
 
 # A token, or a callable that returns one for each attempt (the async client also takes an async
 # callable): for platform tokens that expire and must be fetched again.
 TokenProvider: TypeAlias = Callable[[], str]
+"""A callable that returns the bearer token, called before each attempt: `token=` takes one."""
 AsyncTokenProvider: TypeAlias = Callable[[], Awaitable[str]]
+"""An async callable that returns the bearer token; the async client's `token=` takes one."""
 DEFAULT_MAX_RETRIES = 2
+"""Retries after a failed attempt when `max_retries=` is not given."""
 _URL_CACHE_SIZE = 32  # revoke paths differ per key: remember a few, never grow without bound
 ENV_BASE_URL = "API_KEYS_BASE_URL"
 ENV_TOKEN = "API_KEYS_TOKEN"  # noqa: S105 - the name of a variable, not a secret

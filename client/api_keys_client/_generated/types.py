@@ -10,6 +10,8 @@ from attrs import define
 
 
 class Unset:
+    """The type of `UNSET`: a field typed `T | Unset` may be absent from its JSON object."""
+
     def __bool__(self) -> Literal[False]:
         return False
 
@@ -18,6 +20,7 @@ class Unset:
 
 
 UNSET: Unset = Unset()
+"""The value of a field absent from its JSON object (a JSON `null` is `None`). Falsy."""
 
 _fromisoformat = datetime.datetime.fromisoformat
 
@@ -100,9 +103,13 @@ class Response(Generic[T]):
     """A response from an endpoint"""
 
     status_code: HTTPStatus
+    """ The HTTP status code. """
     content: bytes
+    """ The raw body. """
     headers: MutableMapping[str, str]
+    """ The response headers. """
     parsed: T | None
+    """ The body decoded into its model for a documented status, else None. """
 
 
 __all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset", "parse_datetime"]

@@ -158,7 +158,7 @@ class FakeApiKeys:
         self._key_ids_by_hash: dict[str, str] = {}
         self._faults: list[_Fault] = []
         self._ids = itertools.count(1)
-        self.requests_handled = 0
+        self.requests_handled: int = 0
 
     # -- setting up -------------------------------------------------------------------------
 

@@ -38,23 +38,23 @@ class ApiKey:
     """An API key as listed (entity.ApiKey). The raw key is never listed."""
 
     id: str = _attrs_field(metadata={"wire_name": "id", "strict": True})
-
+    """ The key's id, which revoke takes. """
     name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
-
+    """ The name the key was created with. """
     key_prefix: str = _attrs_field(metadata={"wire_name": "key_prefix", "strict": True})
     """ Leading characters of the key (prefix and partial hash), to recognise it. """
     created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "created_at", "strict": True})
-
+    """ When the key was created. """
     user_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "user_id", "strict": True})
-
+    """ The user who holds the key. """
     workspace_id: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "workspace_id", "strict": True})
-
+    """ The workspace the key belongs to. """
     scopes: list[str] | None | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "scopes", "strict": True})
     """ Scopes of the key; `null` when Go sends a nil slice. """
     updated_at: datetime.datetime | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "updated_at", "strict": True}
     )
-
+    """ When the key's record last changed. """
     expires_at: datetime.datetime | None | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
     )
@@ -68,8 +68,10 @@ class ApiKey:
     )
     """ When the key was revoked; `null` while it is active. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    """ Fields the spec does not declare, kept as they came (to_dict writes them back). """
 
     def to_dict(self) -> dict[str, Any]:
+        """This model as a JSON object: wire names, and additional_properties as they came."""
         id = self.id
 
         name = self.name
@@ -148,6 +150,7 @@ class ApiKey:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """The model read from a decoded JSON object; a value of the wrong type raises."""
         get = src_dict.get
         missing = 0
         id = src_dict["id"]
@@ -268,6 +271,7 @@ class ApiKey:
 
     @property
     def additional_keys(self) -> list[str]:
+        """The names of the additional_properties."""
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> Any:

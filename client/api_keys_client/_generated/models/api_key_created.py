@@ -33,22 +33,24 @@ class ApiKeyCreated:
     """A newly created API key (usecase.ApiKeyCreated). Its fields are camelCase on the wire."""
 
     id: str = _attrs_field(metadata={"wire_name": "id", "strict": True})
-
+    """ The new key's id, which revoke takes. """
     name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
-
+    """ The name the key was created with. """
     key_prefix: str = _attrs_field(metadata={"wire_name": "keyPrefix", "strict": True})
-
+    """ Leading characters of the key (prefix and partial hash), to recognise it. """
     raw_key: str = _attrs_field(repr=False, metadata={"wire_name": "rawKey", "secret": True, "strict": True})
     """ The full secret key. Shown only once; it is never returned again. """
     created_at: datetime.datetime = _attrs_field(metadata={"wire_name": "createdAt", "strict": True})
-
+    """ When the key was created. """
     expires_at: datetime.datetime | None | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "expiresAt", "strict": True}
     )
     """ When the key stops working; `null` when it never expires. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    """ Fields the spec does not declare, kept as they came (to_dict writes them back). """
 
     def to_dict(self) -> dict[str, Any]:
+        """This model as a JSON object: wire names, and additional_properties as they came."""
         id = self.id
 
         name = self.name
@@ -85,6 +87,7 @@ class ApiKeyCreated:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """The model read from a decoded JSON object; a value of the wrong type raises."""
         get = src_dict.get
         missing = 0
         id = src_dict["id"]
@@ -143,6 +146,7 @@ class ApiKeyCreated:
 
     @property
     def additional_keys(self) -> list[str]:
+        """The names of the additional_properties."""
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> Any:

@@ -38,8 +38,10 @@ class CreateApiKeyRequest:
     than 9999-12-31T23:59:59Z, which JSON Schema cannot say: any other instant is answered 400. Leave it out, or
     send `null`, for a key that never expires. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    """ Fields the spec does not declare, kept as they came (to_dict writes them back). """
 
     def to_dict(self) -> dict[str, Any]:
+        """This model as a JSON object: wire names, and additional_properties as they came."""
         name = self.name
 
         expires_at: None | str | Unset
@@ -64,6 +66,7 @@ class CreateApiKeyRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """The model read from a decoded JSON object; a value of the wrong type raises."""
         get = src_dict.get
         missing = 0
         name = src_dict["name"]
@@ -98,6 +101,7 @@ class CreateApiKeyRequest:
 
     @property
     def additional_keys(self) -> list[str]:
+        """The names of the additional_properties."""
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> Any:

@@ -30,8 +30,10 @@ class ErrorResponse:
     error: str | Unset = _attrs_field(default=UNSET, metadata={"wire_name": "error", "strict": True})
     """ What went wrong, in the server's words. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    """ Fields the spec does not declare, kept as they came (to_dict writes them back). """
 
     def to_dict(self) -> dict[str, Any]:
+        """This model as a JSON object: wire names, and additional_properties as they came."""
         error = self.error
 
         field_dict: dict[str, Any] = {}
@@ -44,6 +46,7 @@ class ErrorResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """The model read from a decoded JSON object; a value of the wrong type raises."""
         get = src_dict.get
         missing = 0
         error = get("error", UNSET)
@@ -66,6 +69,7 @@ class ErrorResponse:
 
     @property
     def additional_keys(self) -> list[str]:
+        """The names of the additional_properties."""
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> Any:
