@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 import api_keys_client as sdk
 from api_keys_client import ApiKey, ApiKeyCreated, ApiKeysClient, AsyncApiKeysClient
@@ -71,19 +74,65 @@ def close_loop(loop: asyncio.AbstractEventLoop) -> None:
     loop.close()
 
 
+class EventLoop:
+    """One event loop that a synchronous test drives, kept for the test's length: an asyncio
+    loop of its own, or a trio run in a thread of its own (anyio's blocking portal), so that an
+    async client serves every call of a test from one pool, as in a program."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self._loop = asyncio.new_event_loop() if backend == "asyncio" else None
+        self._portal: contextlib.AbstractContextManager[BlockingPortal] | None = None
+        if self._loop is None:
+            self._start()
+
+    def _start(self) -> None:
+        self._portal = start_blocking_portal(self.backend)
+        self._running = self._portal.__enter__()
+
+    def run(self, awaitable: Any) -> Any:
+        if self._loop is not None:
+            return self._loop.run_until_complete(awaitable)
+
+        async def wait() -> Any:
+            return await awaitable
+
+        try:
+            return self._running.call(wait)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # it ended the run, as in a program: a new one
+                self.close()
+                self._start()
+            raise
+
+    def close(self) -> None:
+        if self._loop is not None:
+            close_loop(self._loop)
+        elif self._portal is not None:
+            portal, self._portal = self._portal, None
+            with contextlib.suppress(BaseException):  # what ended the run was raised already
+                portal.__exit__(None, None, None)
+
+
+# The async client runs on asyncio and on trio: "async" is asyncio, "trio" a trio run.
+ASYNC_BACKENDS = {"async": "asyncio", "trio": "trio"}
+
+
 class Driver:
     """Drives an ApiKeysClient or an AsyncApiKeysClient through one synchronous interface, so the
-    same test body checks both. The async client runs on a loop owned by the driver."""
+    same test body checks both. The async client runs on an event loop owned by the driver: an
+    asyncio loop, or a trio run (`backend`); `flavour` is "sync" or "async" either way."""
 
     def __init__(self, flavour: str) -> None:
-        self.flavour = flavour
-        self._loop = asyncio.new_event_loop() if flavour == "async" else None
+        self.backend = ASYNC_BACKENDS.get(flavour)
+        self.flavour = "sync" if self.backend is None else "async"
+        self._loop = None if self.backend is None else EventLoop(self.backend)
         self._clients: list[ApiKeysClient | AsyncApiKeysClient] = []
 
     def _run(self, value: Any) -> Any:
         if self._loop is None:
             return value
-        return self._loop.run_until_complete(value)
+        return self._loop.run(value)
 
     def run(self, value: Any) -> Any:
         """The value of a sync call, or of an async one awaited on the driver's loop."""
@@ -144,10 +193,10 @@ class Driver:
         for client in self._clients:
             self.close(client)
         if self._loop is not None:
-            close_loop(self._loop)
+            self._loop.close()
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async", "trio"])
 def api(request: pytest.FixtureRequest) -> Iterator[Driver]:
     driver = Driver(request.param)
     yield driver
@@ -185,7 +234,7 @@ def real_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     async def async_sleep(seconds: float) -> None:
         waits.append(seconds)
-        await asyncio.sleep(seconds)
+        await anyio.sleep(seconds)
 
     monkeypatch.setattr(client_module, "_sleep", sleep)
     monkeypatch.setattr(client_module, "_async_sleep", async_sleep)
@@ -213,9 +262,11 @@ class Harness:
     """One fake user's client, in process or over HTTP, sync or async, run synchronously."""
 
     def __init__(self, fake: FakeApiKeys, mode: str, flavour: str, base_url: str | None) -> None:
-        self.fake, self.mode, self.flavour, self.base_url = fake, mode, flavour, base_url
+        self.fake, self.mode, self.base_url = fake, mode, base_url
+        self.backend = ASYNC_BACKENDS.get(flavour)
+        self.flavour = flavour  # "sync", "async" (asyncio) or "trio"
         self.token = fake.add_user(workspaces=["ws_1"])
-        self.loop = asyncio.new_event_loop() if flavour == "async" else None
+        self.loop = None if self.backend is None else EventLoop(self.backend)
 
     def call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
         """Run one operation with a new client. The client's options (timeout, max_retries,
@@ -244,17 +295,19 @@ class Harness:
             async with client:
                 return await method(*args, **arguments)
 
-        return self.loop.run_until_complete(run())
+        return self.loop.run(run())
 
     def names(self) -> list[str]:
         return [key.name for key in self.call("list")]
 
     def close(self) -> None:
         if self.loop is not None:
-            close_loop(self.loop)
+            self.loop.close()
 
 
-@pytest.fixture(params=[(m, f) for m in HARNESS_MODES for f in ("sync", "async")], ids="-".join)
+@pytest.fixture(
+    params=[(m, f) for m in HARNESS_MODES for f in ("sync", "async", "trio")], ids="-".join
+)
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """A fresh fake and a user of it, reached in process or over HTTP, sync or async."""
     mode, flavour = request.param

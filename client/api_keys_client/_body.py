@@ -5,8 +5,9 @@ there, the connection dropped, and what was read kept; the caller decides what t
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import NamedTuple
 
 import httpx
@@ -135,19 +136,31 @@ async def aread_body(response: httpx.Response, *, limit: int) -> BodyProblem | N
         except UndecodableBody as exc:
             return _undecodable(response, exc)
         chunks = response.aiter_raw()
+        whole = False
         try:
             async for chunk in chunks:
                 if collector.raw(chunk):
                     break
             else:
+                whole = True
                 collector.end()
         except UndecodableBody as exc:
             return _undecodable(response, exc)
         finally:
-            aclose = getattr(chunks, "aclose", None)  # an async generator: end it now
-            if aclose is not None:
-                await aclose()
+            if not whole:
+                await _unwind(response, chunks)
         response._content = collector.content()
         return collector.problem
     finally:
         await response.aclose()
+
+
+async def _unwind(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+    """Stop reading a body part way without leaving httpx's and httpcore's async generators
+    suspended (trio warns of each one collected unfinished; asyncio leaves them to its
+    shutdown_asyncgens): once the response is closed, the rest of its stream ends in an error,
+    which unwinds every one of them."""
+    await response.aclose()
+    with contextlib.suppress(Exception):  # the closed stream's error: the point of this
+        async for _ in chunks:
+            pass

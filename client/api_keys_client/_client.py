@@ -48,9 +48,9 @@ _sleep = time.sleep
 
 
 async def _async_sleep(seconds: float) -> None:
-    import asyncio  # noqa: PLC0415 - the async client's callers have it loaded; sync ones need not
+    import anyio  # noqa: PLC0415 - the async client's callers have it loaded; sync ones need not
 
-    await asyncio.sleep(seconds)
+    await anyio.sleep(seconds)  # on asyncio and trio alike
 
 
 T = TypeVar("T")
@@ -517,35 +517,38 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
     async def _send(
         self, state: CallState[Any], http_client: httpx.AsyncClient, token: str
     ) -> Received:
-        # asyncio.timeout, not a stream wrapper: cancelling from inside unwinds httpcore's async
-        # generators properly, where raising from outside would leave them unclosed.
-        import asyncio  # noqa: PLC0415 - see _async_sleep
+        # A cancel scope, not a stream wrapper: cancelling from inside unwinds httpcore's async
+        # generators properly, where raising from outside would leave them unclosed. anyio's
+        # works on asyncio and trio alike.
+        import anyio  # noqa: PLC0415 - see _async_sleep
 
         attempt = state.next_attempt(token)
         request = state.request
         budget = attempt.ends - time.monotonic()
         head = None if self._pool.owned else _traced(request, sync=False)
         watching = ATTEMPT.set(attempt)
-        deadline = asyncio.timeout(budget if budget != math.inf else None)
+        deadline = anyio.move_on_after(budget)
+        received: Received | None = None
         try:
-            async with deadline:
+            with deadline:
                 response = await http_client.send(request, stream=True, follow_redirects=False)
-                problem = await aread_body(response, limit=state.settings.max_response_size)
+                received = (
+                    response,
+                    await aread_body(response, limit=state.settings.max_response_size),
+                )
         except InvalidLocation as exc:  # see the sync client
-            response, problem = exc.response, None
+            received = exc.response, None
         except (UnicodeError, httpx.InvalidURL):  # see the sync client
             answer = None if head is None else head.response(request)
             if answer is None:
                 raise
-            response, problem = answer, None
-        except TimeoutError:
-            if not deadline.expired():  # the caller's own TimeoutError: not this attempt's
-                raise
-            raise httpx.ReadTimeout(TOO_SLOW, request=request) from None
+            received = answer, None
         finally:
             ATTEMPT.reset(watching)
             _untraced(request)
-        return response, problem
+        if received is None:  # the scope was cancelled at the attempt's end
+            raise httpx.ReadTimeout(TOO_SLOW, request=request)
+        return received
 
     async def _exchange(self, state: CallState[T]) -> httpx.Response:
         """Attempts until a success, which is returned. A failure of httpx's or the SDK's ends

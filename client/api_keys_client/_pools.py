@@ -27,12 +27,13 @@ import os
 import urllib.request
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Hashable
 from typing import Any, NamedTuple, TypeVar
 
 import httpx
 
 from ._deadlines import abandon_the_sockets, watch_the_sockets
+from ._event_loops import current_loop, loop_closed
 from ._exceptions import InsecureTransportWarning, InvalidArgumentError
 from ._hosts import undecodable_label
 from ._locks import ForkSafeLock
@@ -319,13 +320,11 @@ class _LoopPool(NamedTuple):
 
 
 async def _closed_with_loop(
-    pools: dict[asyncio.AbstractEventLoop, _LoopPool],
-    loop: asyncio.AbstractEventLoop,
-    http_client: httpx.AsyncClient,
+    pools: dict[Hashable, _LoopPool], loop: Hashable, http_client: httpx.AsyncClient
 ) -> AsyncGenerator[None, None]:
     """An async generator started in `loop`, so that the loop's shutdown_asyncgens (run by
-    asyncio.run and asyncio.Runner) closes the loop's pool from inside the loop, where its
-    connections can still be closed properly."""
+    asyncio.run and asyncio.Runner; trio.run finalizes its async generators alike) closes the
+    loop's pool from inside the loop, where its connections can still be closed properly."""
     try:
         yield
     finally:
@@ -343,7 +342,7 @@ class AsyncOwnPool:
         self._spare: httpx.AsyncClient | None = build()
         self._template = self._spare
         self.watched = watch_the_sockets(self._spare)
-        self._pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
+        self._pools: dict[Hashable, _LoopPool] = {}
         self._pid = os.getpid()
         self.owned = True
         self.closed = False
@@ -352,7 +351,7 @@ class AsyncOwnPool:
         return self._template
 
     async def client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
+        loop = current_loop()
         if self._pid != os.getpid():  # a forked child: every pool it inherited is the parent's
             _LEFT_BEHIND.append(self._pools)
             self._pools, self._spare, self._pid = {}, None, os.getpid()
@@ -370,7 +369,12 @@ class AsyncOwnPool:
     def _let_go_of_closed_loops(self) -> None:
         """The pools of loops closed by hand, without shutdown_asyncgens, cannot be closed the
         async way any more: their sockets are closed here, and the pools let go."""
-        for loop in [loop for loop in self._pools if loop.is_closed()]:
+        closed = [
+            loop
+            for loop in self._pools
+            if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()
+        ]
+        for loop in closed:  # a trio run always finalizes its async generators
             abandon_the_sockets(self._pools.pop(loop).client)
 
     async def aclose(self) -> None:
@@ -379,7 +383,7 @@ class AsyncOwnPool:
         if self._pid != os.getpid():
             return
         self._let_go_of_closed_loops()
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        pool = self._pools.pop(current_loop(), None)
         if pool is not None:
             await pool.guard.aclose()
         if self._spare is not None:
@@ -395,7 +399,7 @@ class AsyncCallerPool:
     def __init__(self, http_client: httpx.AsyncClient) -> None:
         self._client = http_client
         self._pid = os.getpid()
-        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._loop: weakref.ref[Any] | None = None  # an asyncio loop or a trio run's token
         self.owned = False
         self.watched = False
 
@@ -409,14 +413,14 @@ class AsyncCallerPool:
     async def client(self) -> httpx.AsyncClient:
         if self._pid != os.getpid():
             raise InvalidArgumentError(_forked_message("this client's http_client"))
-        loop = asyncio.get_running_loop()
+        loop = current_loop()
         first = None if self._loop is None else self._loop()
         if first is None:
             self._loop = weakref.ref(loop)
         elif first is not loop:
             raise InvalidArgumentError(
                 "this client's http_client was first used in another event loop"
-                f" ({'now closed' if first.is_closed() else 'still open'}): an httpx.AsyncClient's"
+                f" ({'now closed' if loop_closed(first) else 'still open'}): an httpx.AsyncClient's"
                 " connections belong to the loop that opened them. Make one http_client per"
                 " event loop, or leave http_client out: the SDK's own pool makes one per loop"
             )

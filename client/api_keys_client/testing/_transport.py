@@ -5,11 +5,11 @@ disconnect httpx reports when a server hangs up without answering."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 
 if TYPE_CHECKING:
@@ -88,8 +88,8 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
         if injected.stall:
             read = _stall_beyond(injected, request)
             if read is not None:
-                await asyncio.sleep(read)
+                await anyio.sleep(read)
                 _handle_later(self._fake, request, body, injected.stall - read)
                 raise httpx.ReadTimeout("timed out", request=request)
-            await asyncio.sleep(injected.stall)
+            await anyio.sleep(injected.stall)
         return _answer(self._fake, request, body, injected)
