@@ -143,7 +143,7 @@ class CallState(Generic[T]):
                 (time.monotonic() - self.started) * 1000,
                 self.attempt,
                 self.settings.max_retries + 1,
-                escape_controls(request_id or "-"),
+                escape_controls(self.redactor.text(request_id or "-")),
             )
         if logger.isEnabledFor(logging.DEBUG):
             # Headers only, never a body: a create's response body holds the raw key.
@@ -299,7 +299,7 @@ class CallState(Generic[T]):
             message += created_note(self.call.key_name, since, raw_key_kept=raw_key is not None)
         scrub_response(response, self.redactor)
         return APIResponseValidationError(
-            self.redactor.text(message), response=response, raw_key=raw_key
+            escape_controls(self.redactor.text(message)), response=response, raw_key=raw_key
         )
 
     def parsed(self, response: httpx.Response) -> T:
@@ -307,7 +307,8 @@ class CallState(Generic[T]):
         try:
             return self.call.parse(response)
         except BodyInvalid as exc:
-            raise self.invalid_body(response, exc.reason, exc.raw_key) from None
+            error = self.invalid_body(response, exc.reason, exc.raw_key)
+        raise error  # out of the except clause: nothing chained, not even hidden
 
     def note_interruption(self, exc: BaseException) -> None:
         """A create interrupted (Ctrl-C, a cancelled task, SIGTERM) after its request may have

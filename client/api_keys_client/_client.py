@@ -3,13 +3,14 @@ bearer token, timeouts and error handling taken out of everyday calls."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime
 import functools
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, NoReturn, Self, SupportsIndex, TypeVar
 
@@ -19,6 +20,7 @@ from ._attempts import CallState, RetryIn
 from ._body import DEFAULT_MAX_RESPONSE_SIZE, BodyProblem, aread_body, read_body
 from ._deadlines import ATTEMPT, TOO_SLOW
 from ._exceptions import ApiKeysError
+from ._failures import forget_hidden_contexts
 from ._heads import ResponseHead
 from ._operations import Call
 from ._pools import (
@@ -234,6 +236,16 @@ def _within_deadline(send: Callable[[], Received], ends: float, request: httpx.R
     return result
 
 
+@contextlib.contextmanager
+def _no_hidden_contexts() -> Iterator[None]:
+    """A refused setting's error keeps no hidden context (a URL or proxy value it was read from)."""
+    try:
+        yield
+    except ApiKeysError as exc:
+        forget_hidden_contexts(exc)
+        raise
+
+
 def _traced(request: httpx.Request, *, sync: bool) -> ResponseHead:
     """Record the answer's head off a caller's pool for this attempt (see _heads)."""
     head = ResponseHead()
@@ -284,21 +296,22 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         trust_env: bool = True,
         http_client: httpx.Client | None = None,
     ) -> None:
-        refuse_async_provider(token)
-        settings = Settings.resolve(
-            base_url=base_url,
-            token=token,
-            workspace_id=workspace_id,
-            timeout=timeout,
-            max_retries=max_retries,
-            total_timeout=total_timeout,
-            retry_budget=retry_budget,
-            max_response_size=max_response_size,
-            headers=headers,
-            trust_env=trust_env,
-            http_client=http_client,
-        )
-        self._configure(settings, http_client)
+        with _no_hidden_contexts():
+            refuse_async_provider(token)
+            settings = Settings.resolve(
+                base_url=base_url,
+                token=token,
+                workspace_id=workspace_id,
+                timeout=timeout,
+                max_retries=max_retries,
+                total_timeout=total_timeout,
+                retry_budget=retry_budget,
+                max_response_size=max_response_size,
+                headers=headers,
+                trust_env=trust_env,
+                http_client=http_client,
+            )
+            self._configure(settings, http_client)
 
     def _configure(
         self,
@@ -403,6 +416,8 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         except BaseException as exc:
             if not isinstance(exc, ApiKeysError):  # Ctrl-C, SIGTERM, the caller's own exception
                 state.note_interruption(exc)
+            else:
+                forget_hidden_contexts(exc)
             raise
 
     def _request_raw(self, call: Call[T], options: RequestOptions | None = None) -> APIResponse[T]:
@@ -412,6 +427,8 @@ class ApiKeysClient(_ClientBase[OwnPool | CallerPool]):
         except BaseException as exc:
             if not isinstance(exc, ApiKeysError):
                 state.note_interruption(exc)
+            else:
+                forget_hidden_contexts(exc)
             raise
 
     def close(self) -> None:
@@ -460,20 +477,21 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         trust_env: bool = True,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        settings = Settings.resolve(
-            base_url=base_url,
-            token=token,
-            workspace_id=workspace_id,
-            timeout=timeout,
-            max_retries=max_retries,
-            total_timeout=total_timeout,
-            retry_budget=retry_budget,
-            max_response_size=max_response_size,
-            headers=headers,
-            trust_env=trust_env,
-            http_client=http_client,
-        )
-        self._configure(settings, http_client)
+        with _no_hidden_contexts():
+            settings = Settings.resolve(
+                base_url=base_url,
+                token=token,
+                workspace_id=workspace_id,
+                timeout=timeout,
+                max_retries=max_retries,
+                total_timeout=total_timeout,
+                retry_budget=retry_budget,
+                max_response_size=max_response_size,
+                headers=headers,
+                trust_env=trust_env,
+                http_client=http_client,
+            )
+            self._configure(settings, http_client)
 
     def _configure(
         self,
@@ -579,6 +597,8 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         except BaseException as exc:
             if not isinstance(exc, ApiKeysError):  # a cancelled task, the caller's own exception
                 state.note_interruption(exc)
+            else:
+                forget_hidden_contexts(exc)
             raise
 
     async def _request_raw(
@@ -590,6 +610,8 @@ class AsyncApiKeysClient(_ClientBase[AsyncOwnPool | AsyncCallerPool]):
         except BaseException as exc:
             if not isinstance(exc, ApiKeysError):
                 state.note_interruption(exc)
+            else:
+                forget_hidden_contexts(exc)
             raise
 
     async def aclose(self) -> None:

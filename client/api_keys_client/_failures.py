@@ -87,8 +87,12 @@ def headers_for_log(message: httpx.Request | httpx.Response) -> str:
 def detached(response: httpx.Response) -> httpx.Response:
     """`response` as an exception keeps it: its request without credentials, and nothing of the
     connection it came on (httpcore's network stream), which an error kept in a log or a result
-    backend must not hold on to."""
+    backend must not hold on to. The redirect httpx built for a 3xx (`next_request`, a copy of
+    the request with its token) is dropped: the SDK never follows it, and Location says where it
+    pointed. Every earlier response (`history`) is detached alike."""
     response.request = without_credentials(response.request)
+    response.next_request = None
+    response.history = [detached(earlier) for earlier in response.history]
     response.extensions = {
         name: value
         for name, value in response.extensions.items()
@@ -187,9 +191,12 @@ def scrub_response(response: httpx.Response, redactor: Redactor) -> None:
         # httpx keeps a read body in _content (and its text in _text); no public way to replace it.
         response._content = scrubbed
         vars(response).pop("_text", None)
-    for name, value in response.headers.multi_items():
-        if redactor.found_in(value):
-            response.headers[name] = redactor.text(value)
+    raw = response.headers.raw
+    headers = [(redactor.bytes(name), redactor.bytes(value)) for name, value in raw]
+    if headers != raw:  # names too: a server may echo the token as a header's name
+        response.headers = httpx.Headers(headers)
+    for earlier in response.history:
+        scrub_response(earlier, redactor)
     reason = response.extensions.get("reason_phrase")
     if isinstance(reason, bytes):  # the status line's own words: "401 bad token tok_..."
         response.extensions["reason_phrase"] = redactor.bytes(reason)
@@ -233,7 +240,7 @@ def status_error(
     message += notes
     scrub_response(response, redactor)
     return error_class(
-        redactor.text(message),
+        escape_controls(redactor.text(message)),
         response=response,
         error=None if error is None else redactor.text(error),
     )
@@ -273,6 +280,8 @@ def transport_error(
     detail = escape_controls(redactor.text(str(exc))) or "no detail"
     context = f" (host {settings.base_url.host}; timeouts: {_timeouts(settings)})"
     scrub_chain(exc, redactor)
+    forget_hidden_contexts(exc)
+    notes = escape_controls(notes)
     if isinstance(exc, httpx.TimeoutException) or out_of_time:
         return APITimeoutError(
             f"{where} timed out after {_attempts(attempts)}: {type(exc).__name__}: {detail}"
@@ -327,3 +336,21 @@ def scrub_chain(exc: BaseException, redactor: Redactor) -> None:
         if current.__context__ is not None:
             pending.append(current.__context__)
         current = current.__cause__
+
+
+def forget_hidden_contexts(exc: BaseException) -> None:
+    """Drop, along the chain of `exc`, every context that was raised `from None`: hidden from
+    tracebacks, but still kept, it could hold what the error itself does not (a body a JSON
+    error keeps whole, the bytes a UTF-8 error keeps, an internal message with a timestamp)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.__suppress_context__:
+            current.__context__ = None
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)

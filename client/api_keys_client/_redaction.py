@@ -3,7 +3,8 @@
 A server that echoes the token rarely echoes it byte for byte: Go's encoding/json writes `&`, `<`
 and `>` as `\\u0026`, `\\u003c` and `\\u003e`, any JSON encoder may write any character as a
 `\\uXXXX` escape and `/` as `\\/`, and a URL percent-encodes. So every character of the token is
-matched in any of those spellings (hex digits in either case, spellings mixed freely).
+matched in any of those spellings (hex digits in either case, spellings mixed freely), and in
+any letter case, since what carries it may have been case-folded on the way.
 
 The rule for short tokens: a token of at least `SUBSTRING_MIN` characters is redacted wherever it
 appears, even inside a longer word; a shorter one only where it stands alone (no letter or digit
@@ -64,9 +65,14 @@ class Redactor:
         self.tokens = tokens
         # Longer tokens first: one that contains another is taken out whole.
         ordered = sorted(set(tokens), key=len, reverse=True)
-        self._text = re.compile("|".join(_pattern(t, _TEXT_WORD) for t in ordered) or "(?!)")
+        # Case-insensitive: text on the way may have been case-folded (httpx lower-cases header
+        # names and hosts; a server may quote a value after .lower()).
+        self._text = re.compile(
+            "|".join(_pattern(t, _TEXT_WORD) for t in ordered) or "(?!)", re.IGNORECASE
+        )
         self._bytes = re.compile(
-            "|".join(_pattern(t, _BYTES_WORD) for t in ordered).encode("ascii") or b"(?!)"
+            "|".join(_pattern(t, _BYTES_WORD) for t in ordered).encode("ascii") or b"(?!)",
+            re.IGNORECASE,
         )
 
     def text(self, value: str) -> str:
