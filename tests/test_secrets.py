@@ -178,18 +178,23 @@ FOREIGN_FAILURES = [
 ]
 
 
-@pytest.mark.parametrize("exc", TRANSPORT_FAILURES, ids=lambda exc: type(exc).__name__)
-@pytest.mark.parametrize("operation", ["list", "create", "revoke"])
-def test_no_transport_failure_carries_the_token(
-    api: Driver, operation: str, exc: Exception
-) -> None:
+def _client_raising(api: Driver, exc: Exception) -> sdk.ApiKeysClient | sdk.AsyncApiKeysClient:
+    """A client whose http_client's transport fails with `exc`, retries off."""
     transport = _Raising(exc)
     pool: httpx.Client | httpx.AsyncClient = (
         httpx.Client(transport=transport)
         if api.flavour == "sync"
         else httpx.AsyncClient(transport=transport)
     )
-    client = api.client(max_retries=0, http_client=pool)
+    return api.client(max_retries=0, http_client=pool)
+
+
+@pytest.mark.parametrize("exc", TRANSPORT_FAILURES, ids=lambda exc: type(exc).__name__)
+@pytest.mark.parametrize("operation", ["list", "create", "revoke"])
+def test_no_transport_failure_carries_the_token(
+    api: Driver, operation: str, exc: Exception
+) -> None:
+    client = _client_raising(api, exc)
 
     with pytest.raises(sdk.APIConnectionError) as caught:
         api.call(operation, client)
@@ -205,13 +210,7 @@ def test_no_transport_failure_carries_the_token(
 def test_a_custom_transports_own_exception_gains_no_token(
     api: Driver, operation: str, exc: Exception
 ) -> None:
-    transport = _Raising(exc)
-    pool: httpx.Client | httpx.AsyncClient = (
-        httpx.Client(transport=transport)
-        if api.flavour == "sync"
-        else httpx.AsyncClient(transport=transport)
-    )
-    client = api.client(max_retries=0, http_client=pool)
+    client = _client_raising(api, exc)
 
     with pytest.raises(type(exc)) as caught:
         api.call(operation, client)
