@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from importlib.metadata import version
+from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
@@ -166,14 +166,17 @@ def test_importing_the_package_loads_neither_httpx_nor_attrs() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_runtime_dependencies_are_httpx_and_attrs_only() -> None:
+def test_runtime_dependencies_are_httpx_attrs_and_httpxs_anyio() -> None:
     pyproject = tomllib.loads(
         (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     )
     names = {
         re.split(r"[<>=!~ \[]", dep, maxsplit=1)[0] for dep in pyproject["project"]["dependencies"]
     }
-    assert names == {"httpx", "attrs"}
+    # anyio (the async client on asyncio and trio) adds nothing to install: httpx needs it too.
+    assert names == {"httpx", "attrs", "anyio"}
+    httpx_needs = {re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0] for dep in requires("httpx") or []}
+    assert "anyio" in httpx_needs
     assert "optional-dependencies" not in pyproject["project"]
 
 

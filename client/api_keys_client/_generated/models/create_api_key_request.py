@@ -29,8 +29,7 @@ class CreateApiKeyRequest:
     """Body of a create call (v1.createApiKeyRequest)."""
 
     name: str = _attrs_field(metadata={"wire_name": "name", "strict": True})
-    """ A name to recognise the key by: 1 to 100 characters (Unicode code points, as JSON Schema counts them, not
-    UTF-8 bytes), not all of them white space. A blank or longer name is answered 400. """
+    """ A name for the key, 1 to 100 characters, not all white space. """
     expires_at: datetime.datetime | None | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
     )
