@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog is 5: a burst of concurrent calls (a load test, a pool of
+    # workers starting at once) overflowed it, and the kernel reset the connections it could
+    # not queue, which a real service behind a real listener would not do.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, fake: FakeApiKeys, port: int) -> None:
         self.fake = fake
