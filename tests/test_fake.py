@@ -13,6 +13,7 @@ import pytest
 
 import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
+from api_keys_client.testing._go_time import ACCEPTED
 
 NOW = datetime.datetime(2030, 1, 1, 12, tzinfo=datetime.UTC)
 
@@ -154,11 +155,16 @@ def test_auth_and_workspace_refusals(
         (b'{"name": "   "}', "name is required"),
         (b'{"name": 5}', "name is required"),
         (json.dumps({"name": "x" * 101}).encode(), "name must be at most 100 characters"),
-        (b'{"name": "x", "expires_at": "tomorrow"}', "expires_at must be an RFC 3339 date-time"),
-        (b'{"name": "x", "expires_at": 5}', "expires_at must be an RFC 3339 date-time"),
+        (
+            b'{"name": "x", "expires_at": "tomorrow"}',
+            f"expires_at is not a date-time the service reads (expected the 4-digit year at"
+            f" character 1): it takes {ACCEPTED}",
+        ),
+        (b'{"name": "x", "expires_at": 5}', f"expires_at must be a string: {ACCEPTED}"),
         (
             b'{"name": "x", "expires_at": "2031-01-01T00:00:00"}',
-            "expires_at must carry a time zone offset",
+            "expires_at is not a date-time the service reads (expected Z or an offset +hh:mm or"
+            f" -hh:mm at character 20): it takes {ACCEPTED}",
         ),
         (
             b'{"name": "x", "expires_at": "2029-01-01T00:00:00Z"}',

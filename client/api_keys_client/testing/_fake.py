@@ -19,6 +19,7 @@ from urllib.parse import unquote
 import attrs
 
 from .._locks import ForkSafeLock
+from ._go_time import ACCEPTED, NotGoTime, as_datetime, parse_rfc3339
 
 if TYPE_CHECKING:
     import httpx
@@ -477,21 +478,29 @@ class FakeApiKeys:
         raw_expiry = data.get("expires_at")
         if raw_expiry is None:
             return name, None
+        return name, self._expiry(raw_expiry)
+
+    def _expiry(self, raw_expiry: object) -> datetime.datetime:
+        """A request's expires_at, read as the Go service reads it (see _go_time)."""
         if not isinstance(raw_expiry, str):
-            raise _Refusal(400, "expires_at must be an RFC 3339 date-time")
+            raise _Refusal(400, f"expires_at must be a string: {ACCEPTED}")
         try:
-            expires_at = datetime.datetime.fromisoformat(raw_expiry)
-        except ValueError:
-            raise _Refusal(400, "expires_at must be an RFC 3339 date-time") from None
-        if expires_at.utcoffset() is None:
-            raise _Refusal(400, "expires_at must carry a time zone offset")
+            seconds, nanoseconds = parse_rfc3339(raw_expiry)
+        except NotGoTime as exc:
+            raise _Refusal(
+                400, f"expires_at is not a date-time the service reads ({exc}): it takes {ACCEPTED}"
+            ) from None
         try:
-            expires_at.astimezone(datetime.UTC)
+            expires_at = as_datetime(seconds, nanoseconds)
         except OverflowError:
-            raise _Refusal(400, "expires_at is out of range") from None
-        if expires_at <= self._clock():
+            # Go takes the years 0-9999 with any offset: before year 1 is the past, after 9999
+            # cannot be stored (Go could not write it back as JSON either).
+            expires_at = None
+        if expires_at is None and seconds > 0:
+            raise _Refusal(400, "expires_at is out of range")
+        if expires_at is None or expires_at <= self._clock():
             raise _Refusal(400, "expires_at must be in the future")
-        return name, expires_at
+        return expires_at
 
     def _revoke(self, headers: Mapping[str, str], key_id: str) -> FakeResponse:
         user_id, workspace, _ = self._caller(headers)
