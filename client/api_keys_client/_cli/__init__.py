@@ -2,7 +2,8 @@
 
 A readable table by default, `--json` for scripts. No traceback, ever: every failure is one line
 on stderr and an exit code (see `_parser.EPILOG`). The modules: `_parser` (the grammar and the
-values flags take), `_console` (writing safely), `_commands` (what each command does).
+values flags take), `_echo` (what a usage error may repeat of the command line: no secret),
+`_console` (writing safely), `_commands` (what each command does).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ._console import ClosedStream, Console, OutputClosed, OutputFailed, esc
+from ._echo import unrecognized
 from ._parser import (
     EXIT_FAILURE,
     EXIT_PIPE_CLOSED,
@@ -60,8 +62,9 @@ def _warning_printer(console: Console) -> Callable[..., None]:
 
 def _dispatch(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> int:
     parser = build_parser(console.out, console.err)
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args, extras = parser.parse_known_args(argv)
+        args, extras = parser.parse_command_line(words)
         if extras and args.command == "identify":
             # Never echo them: what lands here is usually the secret, pasted on the command line.
             raise UsageError(
@@ -69,7 +72,7 @@ def _dispatch(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> in
                 " pipe it in instead, `api-keys identify < file`"
             )
         if extras:
-            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+            parser.error(unrecognized(extras, after_double_dash="--" in words))
     except ExitRequested as exc:
         console.write("")  # flushes: a closed pipe surfaces here, as OutputClosed
         return exc.code

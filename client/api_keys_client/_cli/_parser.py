@@ -7,12 +7,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import functools
 import math
 import re
 import sys
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TextIO, TypeVar
 
 from .._version import __version__
+from ._echo import HIDDEN, looks_like_a_secret, redact
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the API said no, could not be reached, or output could not be written
@@ -75,10 +80,17 @@ class ExitRequested(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that writes where the CLI writes and raises instead of exiting."""
+    """argparse that writes where the CLI writes, raises instead of exiting, and repeats no
+    secret-shaped word of the command line in an error (see _echo)."""
 
     out: TextIO
     err: TextIO
+    # The words being parsed, one list shared by the parser and its commands' parsers.
+    command_line: list[str]
+
+    def parse_command_line(self, argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+        self.command_line[:] = argv
+        return self.parse_known_args(argv)
 
     def _print_message(self, message: str, file: object = None) -> None:
         # argparse prints help and --version to sys.stdout, and usage errors to sys.stderr.
@@ -105,10 +117,31 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self._say(self.format_usage())
-        self._say(f"{self.prog}: error: {message}\n")
+        self._say(f"{self.prog}: error: {redact(message, self.command_line)}\n")
         raise ExitRequested(EXIT_USAGE)
 
 
+def _quiet_about_secrets(what: str) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """A flag's type whose refusals quote the value, unless it looks like a secret: then only
+    what was expected is said (a token pasted after the wrong flag stays off the screen)."""
+
+    def decorate(parse: Callable[[str], T]) -> Callable[[str], T]:
+        @functools.wraps(parse)
+        def parse_quietly(text: str) -> T:
+            try:
+                return parse(text)
+            except argparse.ArgumentTypeError:
+                if not looks_like_a_secret(text):
+                    raise
+            # Raised here, not in the handler: it keeps no chain to the message that quoted it.
+            raise argparse.ArgumentTypeError(f"{HIDDEN} is not {what}")
+
+        return parse_quietly
+
+    return decorate
+
+
+@_quiet_about_secrets(DURATION_HELP)
 def parse_duration(text: str) -> datetime.timedelta:
     """`30d`, `12h`, `90min`, `1d12h`, `2 weeks`: a positive duration, or ArgumentTypeError."""
     seconds = 0
@@ -143,6 +176,9 @@ def parse_duration(text: str) -> datetime.timedelta:
     return duration
 
 
+@_quiet_about_secrets(
+    "an ISO 8601 date or date-time (such as 2027-01-31 or 2027-01-31T09:00:00+01:00)"
+)
 def parse_instant(text: str) -> datetime.datetime:
     """An ISO 8601 date or date-time in the future; one without an offset means UTC."""
     try:
@@ -163,6 +199,7 @@ def parse_instant(text: str) -> datetime.datetime:
     return value
 
 
+@_quiet_about_secrets(f"a number of seconds above 0 and at most {MAX_TIMEOUT:.0f} (a day)")
 def parse_timeout(text: str) -> float:
     try:
         value = float(text)
@@ -175,6 +212,7 @@ def parse_timeout(text: str) -> float:
     return value
 
 
+@_quiet_about_secrets("a port number (0-65535; 0 picks a free one)")
 def parse_port(text: str) -> int:
     try:
         value = int(text)
@@ -254,8 +292,9 @@ def _add_output_file_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(out: TextIO, err: TextIO) -> Parser:
+    command_line: list[str] = []
     common = Parser(add_help=False)
-    common.out, common.err = out, err
+    common.out, common.err, common.command_line = out, err, command_line
     _add_connection_flags(common, top=False)
 
     parser = Parser(
@@ -265,7 +304,7 @@ def build_parser(out: TextIO, err: TextIO) -> Parser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.out, parser.err = out, err
+    parser.out, parser.err, parser.command_line = out, err, command_line
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__} (api-keys-client)"
     )
@@ -279,7 +318,7 @@ def build_parser(out: TextIO, err: TextIO) -> Parser:
             help=help_text,
             description=help_text,
         )
-        sub.out, sub.err = out, err
+        sub.out, sub.err, sub.command_line = out, err, command_line
         return sub
 
     command("list", "list your keys in the workspace, with their status")
