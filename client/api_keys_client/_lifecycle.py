@@ -178,6 +178,11 @@ def replacement_expiry(
     return expiry_from(expires_at=None, expires_in=lifetime, now=moment)
 
 
+def not_one_of_yours(key_id: str, workspace_id: str) -> str:
+    """What rotate says of an id its listing lacks (the CLI recognises it by these words)."""
+    return f"key {key_id} is not one of your keys in workspace {workspace_id}: nothing was created"
+
+
 def rotation_source(keys: Iterable[ApiKey], key_id: str, workspace_id: str) -> ApiKey:
     """The key a rotation replaces, or InvalidArgumentError before anything is created."""
     if not isinstance(key_id, str) or not key_id:
@@ -187,9 +192,7 @@ def rotation_source(keys: Iterable[ApiKey], key_id: str, workspace_id: str) -> A
             if key_status(key) == "revoked":
                 raise InvalidArgumentError(f"key {key_id} is already revoked: nothing was created")
             return key
-    raise InvalidArgumentError(
-        f"key {key_id} is not one of your keys in workspace {workspace_id}: nothing was created"
-    )
+    raise InvalidArgumentError(not_one_of_yours(key_id, workspace_id))
 
 
 # Characters a copy and paste adds that no key contains: a byte-order mark, zero-width spaces.
