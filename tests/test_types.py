@@ -143,6 +143,21 @@ def test_lifecycle_and_reliability_types(fake_api_keys_client: sdk.ApiKeysClient
         assert_type(exc.message, str)
 
 
+def test_key_status_takes_what_create_returns(fake_api_keys_client: sdk.ApiKeysClient) -> None:
+    """A created key has no revoked_at on the wire: its status comes from its expiry alone."""
+    now = datetime.datetime.now(datetime.UTC)
+    created = fake_api_keys_client.api_keys.create(
+        name="ci", expires_in=datetime.timedelta(days=1)
+    )
+    forever = fake_api_keys_client.api_keys.create(name="forever")
+
+    assert assert_type(sdk.key_status(created), sdk.KeyStatus) == "active"
+    assert sdk.key_status(created, at=now + datetime.timedelta(days=2)) == "expired"
+    assert sdk.key_status(forever, at=datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)) == (
+        "active"
+    )
+
+
 def test_error_attribute_types() -> None:
     response = httpx.Response(429, request=httpx.Request("GET", BASE_URL))
     error = sdk.RateLimitError("slow down", response=response, error=None)

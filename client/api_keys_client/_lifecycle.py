@@ -27,11 +27,14 @@ def _instant(at: datetime.datetime | None, what: str = "at") -> datetime.datetim
     return at
 
 
-def key_status(key: ApiKey, *, at: datetime.datetime | None = None) -> KeyStatus:
+def key_status(key: ApiKey | ApiKeyCreated, *, at: datetime.datetime | None = None) -> KeyStatus:
     """What `key` is at the instant `at` (now by default): "revoked" once revoked, else "expired"
-    once its expiry has passed, else "active". A revoked key that has also expired is "revoked"."""
+    once its expiry has passed, else "active". A revoked key that has also expired is "revoked".
+
+    What `create()` returns is taken too: it has no `revoked_at` (the service does not send one),
+    so its status comes from its expiry alone; a revoke made since shows in `list()`."""
     now = _instant(at)
-    revoked_at = key.revoked_at
+    revoked_at = key.revoked_at if isinstance(key, ApiKey) else None
     if isinstance(revoked_at, datetime.datetime) and revoked_at <= now:
         return "revoked"
     expires_at = key.expires_at
