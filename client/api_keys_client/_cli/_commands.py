@@ -17,7 +17,7 @@ from ._delivery import (
     show_candidates,
     unvalidated_shown,
 )
-from ._parser import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
+from ._parser import DEMO_WORKSPACES, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from .. import ApiKeysClient, ApiKeysError
@@ -432,7 +432,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
     from ..testing import FakeApiKeys  # noqa: PLC0415
 
     fake = FakeApiKeys()
-    workspaces = args.workspaces or ["ws_demo"]
+    workspaces = args.workspaces or list(DEMO_WORKSPACES)
     token = fake.add_user(workspaces=workspaces)
 
     def stop(signum: int, frame: object) -> None:
@@ -451,6 +451,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
             f"export API_KEYS_BASE_URL={base_url}\n"
             f"export API_KEYS_TOKEN={token}\n"
             f"export API_KEYS_WORKSPACE_ID={workspaces[0]}\n"
+            f"# The token's user belongs to {', '.join(workspaces)}.\n"
         )
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
