@@ -813,7 +813,10 @@ def test_rotate_of_a_revoked_key_keeps_its_own_words(served: FakeApiKeys) -> Non
 
     run = cli("rotate", old)
 
-    assert (run.code, run.err) == (2, f"api-keys: error: key {old} is already revoked: nothing was created\n")
+    assert (run.code, run.err) == (
+        2,
+        f"api-keys: error: key {old} is already revoked: nothing was created\n",
+    )
 
 
 def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(

@@ -180,11 +180,12 @@ def test_key_not_found_is_only_a_400(api: Driver, mock_api: respx.MockRouter) ->
 def test_revoking_an_unknown_key_over_the_wire_is_a_key_not_found_error() -> None:
     fake = FakeApiKeys()
     token = fake.add_user(workspaces=["ws_1"])
-    with fake.serve() as base_url, sdk.ApiKeysClient(
-        base_url=base_url, token=token, workspace_id="ws_1"
-    ) as client:
-        with pytest.raises(sdk.KeyNotFoundError) as caught:
-            client.api_keys.revoke("key_123")
+    with (
+        fake.serve() as base_url,
+        sdk.ApiKeysClient(base_url=base_url, token=token, workspace_id="ws_1") as client,
+        pytest.raises(sdk.KeyNotFoundError) as caught,
+    ):
+        client.api_keys.revoke("key_123")
 
     assert caught.value.error == "api key not found"
     assert str(caught.value) == (
@@ -196,9 +197,10 @@ def test_revoking_an_unknown_key_over_the_wire_is_a_key_not_found_error() -> Non
 def test_a_401_about_the_workspace_names_the_workspace_sent() -> None:
     fake = FakeApiKeys()
     token = fake.add_user(workspaces=["ws_1"])
-    with fake.serve() as base_url, sdk.ApiKeysClient(
-        base_url=base_url, token=token, workspace_id="ws_1"
-    ) as client:
+    with (
+        fake.serve() as base_url,
+        sdk.ApiKeysClient(base_url=base_url, token=token, workspace_id="ws_1") as client,
+    ):
         with pytest.raises(sdk.AuthenticationError) as caught:
             client.with_workspace("ws_2").api_keys.list()
         with (
