@@ -196,7 +196,7 @@ def test_every_shell_line_is_run_or_said_why_not() -> None:
         assert command.startswith(("api-keys ", "python -m api_keys_client ", *NOT_RUN)), (
             f"{where}: {command!r} is neither run nor said why not"
         )
-    commands = [param.values[0] for param in COMMANDS]
+    commands = [str(param.values[0]) for param in COMMANDS]
     assert any(command.startswith("api-keys rotate") for command in commands)
     assert any("--expires-at" in command for command in commands)
     assert any(PLACEHOLDER_ID in command for command in commands)
