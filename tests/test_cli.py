@@ -483,9 +483,46 @@ def test_insecure_transport_warning_is_one_readable_line(monkeypatch: pytest.Mon
 
 
 def test_api_error_prints_server_message_and_exits_1(served: FakeApiKeys) -> None:
-    run = cli("revoke", "no-such-key")
+    run = cli("list", "--workspace", "ws_nope")
     assert (run.code, run.out) == (1, "")
-    assert run.err == "api-keys: api key not found (HTTP 400)\n"
+    assert run.err == "api-keys: not a member of this workspace (HTTP 401)\n"
+
+
+UNKNOWN_KEY = (
+    "api-keys: error: api key not found: key_nope is not one of your keys in workspace ws_cli;"
+    " nothing was changed\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["revoke", "key_nope"],
+        ["revoke", "key_nope", "--force"],  # no listing first: the service's 400 says it
+        ["rotate", "key_nope"],
+        ["rotate", "key_nope", "--output-file", "{tmp}/new.key"],
+        ["--json", "revoke", "key_nope"],
+        ["--json", "rotate", "key_nope"],
+    ],
+)
+def test_revoke_and_rotate_of_an_unknown_key_agree(
+    served: FakeApiKeys, tmp_path: Path, argv: list[str]
+) -> None:
+    run = cli(*(arg.format(tmp=tmp_path) for arg in argv))
+
+    assert (run.code, run.out, run.err) == (2, "", UNKNOWN_KEY)
+    assert cli("list").out == "No API keys in this workspace.\n"  # nothing was created
+    assert list(tmp_path.iterdir()) == []  # the reserved file was given back
+
+
+def test_someone_elses_key_is_unknown_too(served: FakeApiKeys) -> None:
+    other = served.add_user(workspaces=["ws_cli"])
+    with served.client(token=other, workspace_id="ws_cli") as client:
+        theirs = client.api_keys.create(name="theirs").id
+
+    for command in ("revoke", "rotate"):
+        run = cli(command, theirs)
+        assert (run.code, run.err) == (2, UNKNOWN_KEY.replace("key_nope", theirs))
 
 
 def test_flags_override_the_environment(served: FakeApiKeys) -> None:
@@ -766,8 +803,20 @@ def test_rotate_json_and_output_file(served: FakeApiKeys, tmp_path: Path) -> Non
 def test_rotate_refuses_an_unknown_key_and_creates_nothing(served: FakeApiKeys) -> None:
     run = cli("rotate", "key_nope")
     assert run.code == 2
-    assert "key_nope is not one of your keys in workspace ws_cli: nothing was created" in run.err
+    assert "key_nope is not one of your keys in workspace ws_cli; nothing was changed" in run.err
     assert cli("list").out == "No API keys in this workspace.\n"
+
+
+def test_rotate_of_a_revoked_key_keeps_its_own_words(served: FakeApiKeys) -> None:
+    old = created_key("deploy")["id"]
+    assert cli("revoke", old).code == 0
+
+    run = cli("rotate", old)
+
+    assert (run.code, run.err) == (
+        2,
+        f"api-keys: error: key {old} is already revoked: nothing was created\n",
+    )
 
 
 def test_rotate_whose_revoke_fails_keeps_the_new_key_and_says_so(

@@ -9,6 +9,7 @@ import pytest
 import respx
 
 import api_keys_client as sdk
+from api_keys_client.testing import FakeApiKeys
 
 from .conftest import BASE_URL, CREATED_JSON, KEY_JSON, ROUTES, Driver, operation_route
 
@@ -132,7 +133,89 @@ def test_go_router_plain_text_404(api: Driver, mock_api: respx.MockRouter, opera
         api.call(operation)
 
     assert caught.value.error is None
-    assert str(caught.value).endswith("HTTP 404 Not Found: 404 page not found")
+    # A wrong base_url ends here (the service answers no 404 of its own): the message says so.
+    assert str(caught.value).endswith(
+        "HTTP 404 Not Found: 404 page not found; check base_url (https://api.test/v1): the API"
+        " Keys service answers no request with 404, so this path is not one of its"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "error_class"),
+    [
+        ("api key not found", sdk.KeyNotFoundError),  # the service's words (the seed's)
+        ("API key not found", sdk.KeyNotFoundError),
+        (" api key not found\n", sdk.KeyNotFoundError),
+        ("api key not found in cache", sdk.BadRequestError),  # not the service's answer
+        ("not found", sdk.BadRequestError),
+        ("name is required", sdk.BadRequestError),
+    ],
+)
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_the_services_not_found_answer_is_a_key_not_found_error(
+    api: Driver,
+    mock_api: respx.MockRouter,
+    operation: str,
+    text: str,
+    error_class: type[sdk.BadRequestError],
+) -> None:
+    operation_route(mock_api, operation).respond(400, json={"error": text})
+
+    with pytest.raises(sdk.BadRequestError) as caught:  # old code's except still catches it
+        api.call(operation)
+
+    assert type(caught.value) is error_class
+    assert (caught.value.status_code, caught.value.error) == (400, text)
+
+
+def test_key_not_found_is_only_a_400(api: Driver, mock_api: respx.MockRouter) -> None:
+    mock_api.delete("/api-keys/key_1").respond(404, json={"error": "api key not found"})
+
+    with pytest.raises(sdk.APIStatusError) as caught:
+        api.revoke("key_1")
+
+    assert type(caught.value) is sdk.NotFoundError
+
+
+def test_revoking_an_unknown_key_over_the_wire_is_a_key_not_found_error() -> None:
+    fake = FakeApiKeys()
+    token = fake.add_user(workspaces=["ws_1"])
+    with (
+        fake.serve() as base_url,
+        sdk.ApiKeysClient(base_url=base_url, token=token, workspace_id="ws_1") as client,
+        pytest.raises(sdk.KeyNotFoundError) as caught,
+    ):
+        client.api_keys.revoke("key_123")
+
+    assert caught.value.error == "api key not found"
+    assert str(caught.value) == (
+        "DELETE /api-keys/key_123 failed: HTTP 400 Bad Request: api key not found"
+        f" (request id {caught.value.request_id})"
+    )
+
+
+def test_a_401_about_the_workspace_names_the_workspace_sent() -> None:
+    fake = FakeApiKeys()
+    token = fake.add_user(workspaces=["ws_1"])
+    with (
+        fake.serve() as base_url,
+        sdk.ApiKeysClient(base_url=base_url, token=token, workspace_id="ws_1") as client,
+    ):
+        with pytest.raises(sdk.AuthenticationError) as caught:
+            client.with_workspace("ws_2").api_keys.list()
+        with (
+            sdk.ApiKeysClient(base_url=base_url, token="tok_unknown", workspace_id="ws_1") as bad,
+            pytest.raises(sdk.AuthenticationError) as other,
+        ):
+            bad.api_keys.list()
+
+    assert caught.value.error == "not a member of this workspace"
+    assert str(caught.value) == (
+        "GET /api-keys failed: HTTP 401 Unauthorized: not a member of this workspace (request id"
+        f" {caught.value.request_id}); the workspace sent (X-Workspace-ID) was 'ws_2'"
+    )
+    # A 401 about the token says nothing about the workspace.
+    assert "workspace" not in str(other.value)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

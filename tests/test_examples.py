@@ -85,7 +85,7 @@ def test_audit_finds_idle_keys_across_workspaces() -> None:
     token = fake.add_user(workspaces=["ws_a", "ws_b", "ws_c"])
     start = datetime.datetime.now(datetime.UTC)
 
-    async def scenario() -> list[sdk.AuditFinding]:
+    async def scenario() -> audit_keys.Audit:
         async with fake.async_client(token=token, workspace_id="ws_a") as client:
             await client.api_keys.create(name="stale")
             await client.with_workspace("ws_b").api_keys.create(name="stale too")
@@ -102,8 +102,9 @@ def test_audit_finds_idle_keys_across_workspaces() -> None:
             )
 
     found = asyncio.run(scenario())
+    assert found.failures == {}
     # Everything was created (or used) just after `start`, 11 days before `now`.
-    assert sorted((f.workspace_id, f.key.name, f.reasons[0]) for f in found) == [
+    assert sorted((f.workspace_id, f.key.name, f.reasons[0]) for f in found.findings) == [
         ("ws_a", "stale", "idle for 10 days"),
         ("ws_b", "stale too", "idle for 10 days"),
         ("ws_c", "used", "idle for 10 days"),
@@ -158,9 +159,100 @@ def test_examples_run_as_scripts_over_http(
         timeout=60,
         check=False,
     )
-    assert audited.returncode == 1  # the new key is "idle" at 0 days
+    assert audited.returncode == 3  # the new key is "idle" at 0 days: found, as `api-keys audit`
     assert "\tnew\tidle for " in audited.stdout
     assert "1 finding(s) in 2 workspace(s)" in audited.stderr
+
+
+def test_an_audit_goes_on_past_a_workspace_that_fails() -> None:
+    fake = FakeApiKeys()
+    token = fake.add_user(workspaces=["ws_a", "ws_c"])
+
+    async def scenario() -> audit_keys.Audit:
+        async with fake.async_client(token=token, workspace_id="ws_a") as client:
+            await client.api_keys.create(name="in a")
+            await client.with_workspace("ws_c").api_keys.create(name="in c")
+            return await audit_keys.audit(client, ["ws_a", "ws_b", "ws_c"], idle_days=0)
+
+    result = asyncio.run(scenario())
+
+    assert sorted(f.key.name for f in result.findings) == ["in a", "in c"]
+    assert list(result.failures) == ["ws_b"]
+    assert isinstance(result.failures["ws_b"], sdk.AuthenticationError)
+
+
+def _run_with_closed_stdout(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run with the read end of stdout closed before the program writes (`| head` gone)."""
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()
+    with process.stderr:
+        try:
+            stderr = process.stderr.read()
+            return process.wait(timeout=60), stderr
+        finally:
+            process.kill()
+            process.wait()
+
+
+# What `api-keys audit` and the example are each given, per rule: the same audit.
+CLI_RULE = {
+    "--expiring-days=30": ["--expiring-within", "30d"],
+    "--expiring-days=5": ["--expiring-within", "5d"],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule", "workspaces", "closed", "code"),
+    [
+        ("--expiring-days=5", ["ws_x", "ws_y"], False, 0),  # it expires in 10 days
+        ("--expiring-days=30", ["ws_x", "ws_y"], False, 3),  # findings
+        ("--expiring-days=30", ["ws_x", "ws_nope", "ws_y"], False, 1),  # one workspace failed
+        ("--expiring-days=30", ["ws_x"], True, 141),  # the reader went away
+    ],
+)
+def test_the_audit_example_exits_as_the_cli_does(
+    fake_api_keys: FakeApiKeys,
+    fake_api_keys_url: str,
+    rule: str,
+    workspaces: list[str],
+    closed: bool,
+    code: int,
+) -> None:
+    token = fake_api_keys.add_user(workspaces=["ws_x", "ws_y"])
+    with fake_api_keys.client(token=token, workspace_id="ws_x") as client:
+        client.api_keys.create(name="\x1b]2;owned\tname", expires_in=datetime.timedelta(days=10))
+    env = {
+        **os.environ,
+        "API_KEYS_BASE_URL": fake_api_keys_url,
+        "API_KEYS_TOKEN": token,
+        "API_KEYS_WORKSPACE_ID": "ws_x",
+    }
+    example = [sys.executable, str(ROOT / "examples" / "audit_keys.py"), rule, *workspaces]
+    cli = [sys.executable, "-m", "api_keys_client", "audit", *CLI_RULE[rule]]
+    cli += [arg for ws in workspaces for arg in ("--workspace", ws)]
+
+    for argv in (cli, example):
+        if closed:
+            returncode, stderr = _run_with_closed_stdout(argv, env)
+            stdout = ""
+        else:
+            run = subprocess.run(
+                argv, env=env, capture_output=True, text=True, timeout=60, check=False
+            )
+            returncode, stdout, stderr = run.returncode, run.stdout, run.stderr
+        assert returncode == code, (argv, stderr)
+        assert "Traceback" not in stderr
+        assert "Exception ignored" not in stderr
+        assert "\x1b" not in stdout  # the name is escaped, never raw on a terminal
+        if code in (1, 3):
+            assert "\\x1b]2;owned\\tname" in stdout
+        if code == 1:
+            assert "ws_nope" in stderr
+            assert "not a member of this workspace" in stderr
 
 
 def test_a_short_lived_token_is_fetched_again_before_it_expires() -> None:

@@ -208,7 +208,8 @@ def test_plain_text_bodies_are_escaped_too(api: Driver, mock_api: respx.MockRout
     with pytest.raises(sdk.NotFoundError) as caught:
         api.list()
 
-    assert str(caught.value).endswith("HTTP 404 Not Found: no\\x1b[31m route")
+    # (the base_url hint every 404 gets follows it)
+    assert "HTTP 404 Not Found: no\\x1b[31m route; check base_url" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,22 @@ def test_status_errors_survive(api: Driver, server: FaultServer, status: int, ho
     assert copied.response.request.headers["authorization"] == "Bearer [redacted]"
 
 
+@pytest.mark.parametrize("how", list(COPIERS))
+def test_key_not_found_errors_survive(api: Driver, server: FaultServer, how: str) -> None:
+    server.script(
+        respond(400, b'{"error": "api key not found"}', {"Content-Type": "application/json"})
+    )
+    with pytest.raises(sdk.KeyNotFoundError) as caught:
+        api.revoke("key_123", api.client(base_url=server.url, max_retries=0))
+    original = caught.value
+
+    copied = COPIERS[how](original)
+
+    _same(original, copied)
+    assert isinstance(copied, sdk.BadRequestError)
+    assert (copied.status_code, copied.error) == (400, "api key not found")
+
+
 def test_a_pickled_error_carries_no_token(api: Driver, server: FaultServer) -> None:
     for status in STATUSES:
         assert TOKEN.encode() not in pickle.dumps(_status_error(api, server, status))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,6 +145,19 @@ def test_lifecycle_and_reliability_types(fake_api_keys_client: sdk.ApiKeysClient
         assert_type(exc.message, str)
 
 
+def test_key_status_takes_what_create_returns(fake_api_keys_client: sdk.ApiKeysClient) -> None:
+    """A created key has no revoked_at on the wire: its status comes from its expiry alone."""
+    now = datetime.datetime.now(datetime.UTC)
+    created = fake_api_keys_client.api_keys.create(name="ci", expires_in=datetime.timedelta(days=1))
+    forever = fake_api_keys_client.api_keys.create(name="forever")
+
+    assert assert_type(sdk.key_status(created), sdk.KeyStatus) == "active"
+    assert sdk.key_status(created, at=now + datetime.timedelta(days=2)) == "expired"
+    assert sdk.key_status(forever, at=datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)) == (
+        "active"
+    )
+
+
 def test_error_attribute_types() -> None:
     response = httpx.Response(429, request=httpx.Request("GET", BASE_URL))
     error = sdk.RateLimitError("slow down", response=response, error=None)
@@ -174,6 +189,97 @@ def test_type_checkers_resolve_the_public_names_to_the_tree(tmp_path: Path) -> N
         result.stdout
     )
     assert "Success: no issues found" in result.stdout
+
+
+# User code the type checkers must refuse where marked (`# refused`) and accept elsewhere: both
+# expiries at once fail at run time, so the overloads make them a type error first. (A naive
+# datetime has no type of its own: only the run time can refuse it.)
+EXPIRIES = """\
+import datetime
+
+import api_keys_client as sdk
+
+
+def sync_code(
+    client: sdk.ApiKeysClient,
+    at: datetime.datetime,
+    within: datetime.timedelta,
+    maybe_at: datetime.datetime | None,
+    maybe_in: datetime.timedelta | None,
+) -> None:
+    keys, raw = client.api_keys, client.api_keys.with_raw_response
+    keys.create(name="a", expires_at=at)
+    keys.create(name="a", expires_at=maybe_at)
+    keys.create(name="a", expires_in=within)
+    keys.create(name="a", expires_in=maybe_in)
+    keys.create(name="a", expires_at=None, expires_in=within)
+    keys.create(name="a")
+    keys.rotate("key_1", expires_in=maybe_in)
+    raw.create(name="a", expires_at=at)
+    keys.create(name="a", expires_at=at, expires_in=within)  # refused
+    keys.create(name="a", expires_at=maybe_at, expires_in=maybe_in)  # refused: may be both
+    raw.create(name="a", expires_at=at, expires_in=within)  # refused
+    keys.rotate("key_1", expires_at=at, expires_in=within)  # refused
+
+
+async def async_code(
+    client: sdk.AsyncApiKeysClient, at: datetime.datetime, within: datetime.timedelta
+) -> None:
+    keys, raw = client.api_keys, client.api_keys.with_raw_response
+    await keys.create(name="a", expires_in=within)
+    await keys.rotate("key_1", expires_at=at)
+    await raw.create(name="a", expires_at=at)
+    await keys.create(name="a", expires_at=at, expires_in=within)  # refused
+    await raw.create(name="a", expires_at=at, expires_in=within)  # refused
+    await keys.rotate("key_1", expires_at=at, expires_in=within)  # refused
+"""
+REFUSED = {n for n, line in enumerate(EXPIRIES.splitlines(), 1) if "# refused" in line}
+
+
+def test_mypy_refuses_both_expiries_at_once(tmp_path: Path) -> None:
+    (tmp_path / "user_code.py").write_text(EXPIRIES)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user_code.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    errors = {
+        int(line): text
+        for line, text in re.findall(r"^user_code\.py:(\d+): error: (.*)$", result.stdout, re.M)
+    }
+    assert set(errors) == REFUSED, result.stdout
+    # A plain pair: no overload matches; a pair of optionals: union math names the argument.
+    assert all(
+        text.startswith(("No overload variant", 'Argument "expires_in"'))
+        for text in errors.values()
+    ), result.stdout
+
+
+def test_pyright_refuses_both_expiries_at_once(tmp_path: Path) -> None:
+    (tmp_path / "user_code.py").write_text(EXPIRIES)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pyright"),
+            "--outputjson",
+            "--pythonpath",
+            sys.executable,
+            "user_code.py",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    errors = {
+        diagnostic["range"]["start"]["line"] + 1: diagnostic["message"]
+        for diagnostic in json.loads(result.stdout)["generalDiagnostics"]
+        if diagnostic["severity"] == "error"
+    }
+    assert set(errors) == REFUSED, errors
+    assert all('parameter "expires_in"' in text for text in errors.values()), errors
 
 
 def test_token_providers_type_check() -> None:

@@ -7,6 +7,7 @@ ApiKeysError
 │   └── APITimeoutError           ... because a timeout ran out
 ├── APIStatusError                the server answered with a status that is not success
 │   ├── BadRequestError           400
+│   │   └── KeyNotFoundError      400 "api key not found": not one of your keys here
 │   ├── AuthenticationError       401
 │   ├── PermissionDeniedError     403
 │   ├── NotFoundError             404
@@ -127,6 +128,17 @@ class APIStatusError(ApiKeysError):
 
 class BadRequestError(APIStatusError):
     """400: the server refused the request (bad input, unknown key id, missing header)."""
+
+
+class KeyNotFoundError(BadRequestError):
+    """400 `api key not found`: the key id is unknown, someone else's, or another workspace's.
+
+    The service gives those three one answer, so that ids cannot be probed, and says it with a
+    400, not a 404 (which means a wrong base_url). This class is raised for exactly that answer:
+    a 400 whose ErrorResponse.error is `api key not found` (letter case and surrounding spaces
+    aside); any other 400 stays a plain BadRequestError. Being one, `except BadRequestError`
+    still catches it.
+    """
 
 
 class AuthenticationError(APIStatusError):

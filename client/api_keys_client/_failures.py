@@ -16,6 +16,7 @@ from ._exceptions import (
     BadRequestError,
     ConflictError,
     InternalServerError,
+    KeyNotFoundError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -202,6 +203,31 @@ def scrub_response(response: httpx.Response, redactor: Redactor) -> None:
         response.extensions["reason_phrase"] = redactor.bytes(reason)
 
 
+# The service's one answer for a key id that is not the caller's in this workspace (a 400).
+KEY_NOT_FOUND = "api key not found"
+
+
+def _status_class(status: int, error: str | None) -> type[APIStatusError]:
+    if status == 400 and error is not None and error.strip().lower() == KEY_NOT_FOUND:
+        return KeyNotFoundError
+    return _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+
+
+def _what_to_check(response: httpx.Response, error: str | None, settings: Settings) -> str:
+    """What to fix for the two answers a first try meets: the workspace id that was sent (a 401
+    about "this workspace"), or base_url (a 404: the service answers none of its own)."""
+    if response.status_code == 401 and error is not None and "this workspace" in error:
+        sent = response.request.headers.get("x-workspace-id", "")
+        return f"; the workspace sent (X-Workspace-ID) was {escape_controls(repr(sent))}"
+    if response.status_code == 404:
+        url = settings.base_url.copy_with(username=None, password=None, query=None, fragment=None)
+        return (
+            f"; check base_url ({escape_controls(str(url))}): the API Keys service answers no"
+            " request with 404, so this path is not one of its"
+        )
+    return ""
+
+
 def status_error(
     response: httpx.Response,
     settings: Settings,
@@ -214,9 +240,7 @@ def status_error(
     """The exception for a response whose status is not a success."""
     status = response.status_code
     error = _server_error_message(response)
-    error_class = _STATUS_ERRORS.get(status) or (
-        InternalServerError if status >= 500 else APIStatusError
-    )
+    error_class = _status_class(status, error)
     reason = _RFC9110_REASONS.get(status) or httpx.codes.get_reason_phrase(status)
     request = response.request
     message = f"{request.method} {request.url.raw_path.decode('ascii')} failed: HTTP {status}"
@@ -232,6 +256,7 @@ def status_error(
         message += f" (request id {escape_controls(request_id)})"
     if 300 <= status < 400:
         message += _redirect_note(response)
+    message += _what_to_check(response, error, settings)
     if retry_after_refused is not None:
         message += (
             f"; the server asked to retry after {retry_after_refused:g} s, longer than the"

@@ -28,11 +28,14 @@ def _instant(at: datetime.datetime | None, what: str = "at") -> datetime.datetim
     return at
 
 
-def key_status(key: ApiKey, *, at: datetime.datetime | None = None) -> KeyStatus:
+def key_status(key: ApiKey | ApiKeyCreated, *, at: datetime.datetime | None = None) -> KeyStatus:
     """What `key` is at the instant `at` (now by default): "revoked" once revoked, else "expired"
-    once its expiry has passed, else "active". A revoked key that has also expired is "revoked"."""
+    once its expiry has passed, else "active". A revoked key that has also expired is "revoked".
+
+    What `create()` returns is taken too: it has no `revoked_at` (the service does not send one),
+    so its status comes from its expiry alone; a revoke made since shows in `list()`."""
     now = _instant(at)
-    revoked_at = key.revoked_at
+    revoked_at = key.revoked_at if isinstance(key, ApiKey) else None
     if isinstance(revoked_at, datetime.datetime) and revoked_at <= now:
         return "revoked"
     expires_at = key.expires_at
@@ -184,6 +187,11 @@ def replacement_expiry(
     return expiry_from(expires_at=None, expires_in=lifetime, now=moment)
 
 
+def not_one_of_yours(key_id: str, workspace_id: str) -> str:
+    """What rotate says of an id its listing lacks (the CLI recognises it by these words)."""
+    return f"key {key_id} is not one of your keys in workspace {workspace_id}: nothing was created"
+
+
 def rotation_source(keys: Iterable[ApiKey], key_id: str, workspace_id: str) -> ApiKey:
     """The key a rotation replaces, or InvalidArgumentError before anything is created."""
     if not isinstance(key_id, str) or not key_id:
@@ -193,9 +201,7 @@ def rotation_source(keys: Iterable[ApiKey], key_id: str, workspace_id: str) -> A
             if key_status(key) == "revoked":
                 raise InvalidArgumentError(f"key {key_id} is already revoked: nothing was created")
             return key
-    raise InvalidArgumentError(
-        f"key {key_id} is not one of your keys in workspace {workspace_id}: nothing was created"
-    )
+    raise InvalidArgumentError(not_one_of_yours(key_id, workspace_id))
 
 
 # Characters a copy and paste adds that no key contains: a byte-order mark, zero-width spaces.

@@ -12,7 +12,7 @@ import builtins
 import datetime
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, overload
 
 import httpx
 
@@ -75,6 +75,31 @@ class ApiKeys:
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
 
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+
     def create(
         self,
         *,
@@ -89,7 +114,8 @@ class ApiKeys:
         """Create a key. `raw_key` on the result is shown this once: store it now.
 
         `expires_at` (timezone-aware) or `expires_in` (from now), not both; neither creates a key
-        that never expires.
+        that never expires. Type checkers refuse both at once (the overloads say so); a naive
+        datetime, which no type tells apart, is refused at run time before anything is sent.
         """
         return self._client._request(
             create_call(
@@ -115,6 +141,35 @@ class ApiKeys:
             revoke_call(workspace_id=self._client.workspace_id, key_id=key_id),
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
+
+    @overload
+    def rotate(
+        self,
+        key_id: str,
+        *,
+        name: str | None = None,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        on_created: Callable[[ApiKeyCreated], object] | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+    @overload
+    def rotate(
+        self,
+        key_id: str,
+        *,
+        name: str | None = None,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        on_created: Callable[[ApiKeyCreated], object] | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
 
     def rotate(
         self,
@@ -207,6 +262,31 @@ class ApiKeysWithRawResponse:
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
 
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> APIResponse[ApiKeyCreated]: ...
+    @overload
+    def create(
+        self,
+        *,
+        name: str,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> APIResponse[ApiKeyCreated]: ...
+
     def create(
         self,
         *,
@@ -269,6 +349,31 @@ class AsyncApiKeys:
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
 
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+
     async def create(
         self,
         *,
@@ -283,7 +388,8 @@ class AsyncApiKeys:
         """Create a key. `raw_key` on the result is shown this once: store it now.
 
         `expires_at` (timezone-aware) or `expires_in` (from now), not both; neither creates a key
-        that never expires.
+        that never expires. Type checkers refuse both at once (the overloads say so); a naive
+        datetime, which no type tells apart, is refused at run time before anything is sent.
         """
         return await self._client._request(
             create_call(
@@ -309,6 +415,35 @@ class AsyncApiKeys:
             revoke_call(workspace_id=self._client.workspace_id, key_id=key_id),
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
+
+    @overload
+    async def rotate(
+        self,
+        key_id: str,
+        *,
+        name: str | None = None,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        on_created: Callable[[ApiKeyCreated], Awaitable[object] | object] | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
+    @overload
+    async def rotate(
+        self,
+        key_id: str,
+        *,
+        name: str | None = None,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        on_created: Callable[[ApiKeyCreated], Awaitable[object] | object] | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> ApiKeyCreated: ...
 
     async def rotate(
         self,
@@ -403,6 +538,31 @@ class AsyncApiKeysWithRawResponse:
             list_call(workspace_id=self._client.workspace_id),
             _options(timeout, max_retries, total_timeout, extra_headers),
         )
+
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        expires_at: datetime.datetime | None = None,
+        expires_in: None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> APIResponse[ApiKeyCreated]: ...
+    @overload
+    async def create(
+        self,
+        *,
+        name: str,
+        expires_at: None = None,
+        expires_in: datetime.timedelta | None = None,
+        timeout: Timeout = None,
+        max_retries: int | None = None,
+        total_timeout: float | None = None,
+        extra_headers: Headers = None,
+    ) -> APIResponse[ApiKeyCreated]: ...
 
     async def create(
         self,

@@ -17,7 +17,7 @@ from ._delivery import (
     show_candidates,
     unvalidated_shown,
 )
-from ._parser import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
+from ._parser import DEMO_WORKSPACES, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from .. import ApiKeysClient, ApiKeysError
@@ -145,7 +145,18 @@ def run_create(args: argparse.Namespace, console: Console) -> int:
 # -- revoke ------------------------------------------------------------------------------------
 
 
+def unknown_key(key_id: str, workspace_id: str) -> UsageError:
+    """The one answer of revoke and rotate for an id that is not the caller's in the workspace:
+    the service's words, then what they mean. Exit 2, as nothing was changed (rotate finds out
+    from its listing before creating anything, revoke from the service's 400)."""
+    return UsageError(
+        f"api key not found: {esc(key_id)} is not one of your keys in workspace"
+        f" {esc(workspace_id)}; nothing was changed"
+    )
+
+
 def run_revoke(args: argparse.Namespace, console: Console) -> int:
+    from .. import KeyNotFoundError  # noqa: PLC0415
     from .._operations import checked_text  # noqa: PLC0415
 
     connection = Connection(args)
@@ -162,7 +173,10 @@ def run_revoke(args: argparse.Namespace, console: Console) -> int:
                     " authenticates with (--token or API_KEYS_TOKEN), so revoking it would lock"
                     " you out; pass --force to revoke it anyway"
                 )
-        client.api_keys.revoke(args.key_id)
+        try:
+            client.api_keys.revoke(args.key_id)
+        except KeyNotFoundError:
+            raise unknown_key(args.key_id, connection.workspace_id) from None
     if console.as_json:
         console.json({"revoked": args.key_id})
     else:
@@ -211,7 +225,8 @@ def _rotate(
     delivery: SecretDelivery,
 ) -> ApiKeyCreated | int:
     """The rotation, and what to say when it fails: the successor, or the exit code."""
-    from .. import ApiKeysError, RotationError  # noqa: PLC0415
+    from .. import ApiKeysError, InvalidArgumentError, RotationError  # noqa: PLC0415
+    from .._lifecycle import not_one_of_yours  # noqa: PLC0415
 
     began = datetime.datetime.now(UTC)
 
@@ -241,6 +256,9 @@ def _rotate(
         )
         return EXIT_FAILURE
     except (ApiKeysError, KeyboardInterrupt) as exc:
+        unknown = not_one_of_yours(args.key_id, connection.workspace_id)
+        if isinstance(exc, InvalidArgumentError) and exc.message == unknown:
+            raise unknown_key(args.key_id, connection.workspace_id) from None
         if delivery.delivered:  # interrupted during the revoke: the new key is out already
             console.say(
                 f"interrupted after the new key's secret was written: {esc(args.key_id)} may"
@@ -414,7 +432,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
     from ..testing import FakeApiKeys  # noqa: PLC0415
 
     fake = FakeApiKeys()
-    workspaces = args.workspaces or ["ws_demo"]
+    workspaces = args.workspaces or list(DEMO_WORKSPACES)
     token = fake.add_user(workspaces=workspaces)
 
     def stop(signum: int, frame: object) -> None:
@@ -433,6 +451,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
             f"export API_KEYS_BASE_URL={base_url}\n"
             f"export API_KEYS_TOKEN={token}\n"
             f"export API_KEYS_WORKSPACE_ID={workspaces[0]}\n"
+            f"# The token's user belongs to {', '.join(workspaces)}.\n"
         )
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()

@@ -26,6 +26,10 @@ EXIT_FINDINGS = 3  # `audit` found keys that match a rule
 # Interrupted: 128 plus the signal's number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP): see _signals.
 EXIT_PIPE_CLOSED = 141  # the reader of stdout went away (`| head`), as a SIGPIPE would
 
+# The workspaces `serve-fake`'s user belongs to unless told otherwise: those the README's examples
+# name, so that every one of them runs as written against it (the first is exported).
+DEMO_WORKSPACES = ("ws_1", "ws_2")
+
 MAX_TIMEOUT = 86_400.0
 
 DURATION_HELP = (
@@ -393,6 +397,10 @@ def build_parser(out: TextIO, err: TextIO) -> Parser:
         action="append",
         dest="workspaces",
         metavar="ID",
-        help="a workspace the demo user belongs to (repeatable; default: ws_demo)",
+        help=(
+            "a workspace the demo user belongs to (repeatable; default: "
+            + " and ".join(DEMO_WORKSPACES)
+            + ", the README's)"
+        ),
     )
     return parser
