@@ -33,9 +33,7 @@ class CreateApiKeyRequest:
     expires_at: datetime.datetime | None | Unset = _attrs_field(
         default=UNSET, metadata={"wire_name": "expires_at", "strict": True}
     )
-    """ When the key should stop working (RFC 3339, with a time zone offset). It must be in the future, and no later
-    than 9999-12-31T23:59:59Z, which JSON Schema cannot say: any other instant is answered 400. Leave it out, or
-    send `null`, for a key that never expires. """
+    """ When the key should stop working; must be in the future. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     """ Fields the spec does not declare, kept as they came (to_dict writes them back). """
 
