@@ -10,6 +10,7 @@ wrong, and no piece of the token on stdout or stderr.
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 
@@ -90,10 +91,15 @@ def _cases() -> list[tuple[str, list[str], str]]:
                 [*base, "--bogus", "TOKEN"],
                 "unrecognized arguments: --bogus and 1 more word (not shown",
             )
+        # Python 3.14's argparse leaves an abbreviation after serve-fake (whose own options do
+        # not include --token) to the main parser as unrecognized: still named, value hidden.
+        late = command == "serve-fake" and sys.version_info >= (3, 14)
         case(
             "abbreviation",
             [*base, "--to=TOKEN"],
-            f"ambiguous option: --to={HIDDEN} could match --token, --token-file",
+            "unrecognized arguments: --to=…"
+            if late
+            else f"ambiguous option: --to={HIDDEN} could match --token, --token-file",
         )
         if connects:
             case("timeout", [*base, "--timeout", "TOKEN"], f"argument --timeout: {HIDDEN} is not")

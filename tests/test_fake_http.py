@@ -91,9 +91,12 @@ def serve_fake() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     finally:
         os.kill(process.pid, signal.SIGCONT)  # in case a test paused it
         process.terminate()
-        assert process.wait(timeout=10) == 0
-        assert process.stdout is not None
-        process.stdout.close()
+        try:
+            status = process.wait(timeout=10)
+        finally:
+            assert process.stdout is not None
+            process.stdout.close()
+        assert status == 0
 
 
 def test_serve_fake_answers_a_burst_of_200_concurrent_calls(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import re
 import subprocess
 import sys
@@ -255,31 +254,6 @@ def test_mypy_refuses_both_expiries_at_once(tmp_path: Path) -> None:
         text.startswith(("No overload variant", 'Argument "expires_in"'))
         for text in errors.values()
     ), result.stdout
-
-
-def test_pyright_refuses_both_expiries_at_once(tmp_path: Path) -> None:
-    (tmp_path / "user_code.py").write_text(EXPIRIES)
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "pyright"),
-            "--outputjson",
-            "--pythonpath",
-            sys.executable,
-            "user_code.py",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    errors = {
-        diagnostic["range"]["start"]["line"] + 1: diagnostic["message"]
-        for diagnostic in json.loads(result.stdout)["generalDiagnostics"]
-        if diagnostic["severity"] == "error"
-    }
-    assert set(errors) == REFUSED, errors
-    assert all('parameter "expires_in"' in text for text in errors.values()), errors
 
 
 def test_token_providers_type_check() -> None:

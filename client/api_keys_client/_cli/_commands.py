@@ -435,7 +435,10 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
     workspaces = args.workspaces or list(DEMO_WORKSPACES)
     token = fake.add_user(workspaces=workspaces)
 
+    stopping: list[int] = []
+
     def stop(signum: int, frame: object) -> None:
+        stopping.append(signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
@@ -454,7 +457,11 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
             f"# The token's user belongs to {', '.join(workspaces)}.\n"
         )
         with contextlib.suppress(KeyboardInterrupt):
-            signal.pause()
+            while not stopping:  # pause() may return on a signal with no handler (SIGCONT)
+                signal.pause()
     finally:
+        # Shutting down is not interrupted: a second Ctrl-C or SIGTERM waits for it.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         serving.__exit__(None, None, None)
     return EXIT_OK
