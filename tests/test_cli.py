@@ -485,7 +485,15 @@ def test_insecure_transport_warning_is_one_readable_line(monkeypatch: pytest.Mon
 def test_api_error_prints_server_message_and_exits_1(served: FakeApiKeys) -> None:
     run = cli("list", "--workspace", "ws_nope")
     assert (run.code, run.out) == (1, "")
-    assert run.err == "api-keys: not a member of this workspace (HTTP 401)\n"
+    assert run.err == (
+        "api-keys: not a member of this workspace (HTTP 401); the workspace sent was 'ws_nope',"
+        " from --workspace (or API_KEYS_WORKSPACE_ID)\n"
+    )
+
+
+def test_a_401_about_the_token_names_no_workspace(served: FakeApiKeys) -> None:
+    run = cli("list", "--token", "tok_unknown")
+    assert (run.code, run.out, run.err) == (1, "", "api-keys: invalid token (HTTP 401)\n")
 
 
 UNKNOWN_KEY = (

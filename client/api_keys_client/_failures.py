@@ -213,11 +213,19 @@ def _status_class(status: int, error: str | None) -> type[APIStatusError]:
     return _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
 
 
+def workspace_refused(response: httpx.Response, error: str | None) -> str | None:
+    """The X-Workspace-ID a 401 about "this workspace" answered, or None for any other answer:
+    "this workspace" names none, and the id the caller meant may not be the one that was sent."""
+    if response.status_code == 401 and error is not None and "this workspace" in error:
+        return str(response.request.headers.get("x-workspace-id", ""))
+    return None
+
+
 def _what_to_check(response: httpx.Response, error: str | None, settings: Settings) -> str:
     """What to fix for the two answers a first try meets: the workspace id that was sent (a 401
     about "this workspace"), or base_url (a 404: the service answers none of its own)."""
-    if response.status_code == 401 and error is not None and "this workspace" in error:
-        sent = response.request.headers.get("x-workspace-id", "")
+    sent = workspace_refused(response, error)
+    if sent is not None:
         return f"; the workspace sent (X-Workspace-ID) was {escape_controls(repr(sent))}"
     if response.status_code == 404:
         url = settings.base_url.copy_with(username=None, password=None, query=None, fragment=None)

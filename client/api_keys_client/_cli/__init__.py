@@ -134,8 +134,15 @@ def _run_safely(argv: Sequence[str] | None, console: Console, stdin: TextIO) -> 
         console.say(f"error: {esc(in_cli_words(exc.message))}")
         return EXIT_USAGE
     except APIStatusError as exc:
+        from .._failures import workspace_refused  # noqa: PLC0415
+        from ._connection import FLAGS  # noqa: PLC0415
+
         # The server's own message first: it says what to fix.
-        console.say(f"{esc(exc.error) if exc.error else esc(exc.message)} (HTTP {exc.status_code})")
+        line = f"{esc(exc.error) if exc.error else esc(exc.message)} (HTTP {exc.status_code})"
+        sent = workspace_refused(exc.response, exc.error)
+        if sent is not None:  # "this workspace" names none: say which one was sent, and from where
+            line += f"; the workspace sent was {esc(repr(sent))}, from {FLAGS['workspace_id']}"
+        console.say(line)
         return EXIT_FAILURE
     except ApiKeysError as exc:
         console.say(esc(exc.message))
