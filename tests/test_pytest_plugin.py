@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
+import pytest
 
 import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys, pytest_plugin
@@ -40,6 +41,15 @@ def test_async_client_fixture(fake_async_api_keys_client: sdk.AsyncApiKeysClient
         ]
 
     assert asyncio.run(scenario()) == ["True"]
+
+
+@pytest.mark.asyncio
+async def test_async_client_fixture_under_pytest_asyncio(
+    fake_async_api_keys_client: sdk.AsyncApiKeysClient,
+) -> None:
+    # The runner the docstring names first (anyio's plugin is tested in test_async_backends).
+    created = await fake_async_api_keys_client.api_keys.create(name="pytest-asyncio")
+    assert [k.id for k in await fake_async_api_keys_client.api_keys.list()] == [created.id]
 
 
 def test_url_fixture_serves_real_http(fake_api_keys_url: str, fake_api_keys_token: str) -> None:

@@ -7,7 +7,7 @@ are there in any test suite of a project that installs api-keys-client.
 | `fake_api_keys_workspace` | that workspace's id, `"ws_test"` (override the fixture to change it) |
 | `fake_api_keys_token` | that user's bearer token |
 | `fake_api_keys_client` | an `ApiKeysClient` answered by the fake in process, closed after |
-| `fake_async_api_keys_client` | an `AsyncApiKeysClient` answered by the fake in process |
+| `fake_async_api_keys_client` | an `AsyncApiKeysClient` answered in process, on any runner |
 | `fake_api_keys_url` | the base URL of the fake served over real HTTP on 127.0.0.1 |
 
 Nothing is imported from the SDK until a fixture is used, so the plugin costs nothing otherwise.
@@ -60,7 +60,12 @@ def fake_api_keys_client(
 def fake_async_api_keys_client(
     fake_api_keys: FakeApiKeys, fake_api_keys_token: str, fake_api_keys_workspace: str
 ) -> Iterator[AsyncApiKeysClient]:
-    """An AsyncApiKeysClient for that user, answered by the fake in process; closed after."""
+    """An AsyncApiKeysClient for that user, answered in process, on any async runner; closed after.
+
+    A plain fixture, not an async one, so it needs no particular runner: use it in tests run by
+    pytest-asyncio (`@pytest.mark.asyncio`) or by anyio's plugin (`@pytest.mark.anyio`, on
+    asyncio or trio), or drive it yourself with `asyncio.run` or `trio.run`.
+    """
     client = fake_api_keys.async_client(
         token=fake_api_keys_token, workspace_id=fake_api_keys_workspace
     )
