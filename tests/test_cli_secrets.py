@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from api_keys_client._cli import main
-from api_keys_client._cli._echo import looks_like_a_secret
+from api_keys_client._cli._echo import looks_like_a_secret, redact
 
 TOKENS = [
     "tok_live_abcdefghijklmnop1234",  # a prefixed token, as the README's examples
@@ -94,6 +94,11 @@ def _cases() -> list[tuple[str, list[str], str]]:
         # Python 3.14's argparse leaves an abbreviation after serve-fake (whose own options do
         # not include --token) to the main parser as unrecognized: still named, value hidden.
         late = command == "serve-fake" and sys.version_info >= (3, 14)
+        case(
+            "help-with-value",
+            [*base, "-hTOKEN"],
+            f"argument -h/--help: ignored explicit argument {HIDDEN}",
+        )
         case(
             "abbreviation",
             [*base, "--to=TOKEN"],
@@ -193,3 +198,10 @@ def test_a_typo_is_still_named(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
     assert main(["list", "--timeout", "soon"], out=io.StringIO(), err=err) == 2
     assert "argument --timeout: 'soon' is not a number of seconds" in err.getvalue()
+
+
+def test_a_flag_whose_name_looks_like_a_secret_is_left_out_whole() -> None:
+    word = "--tok_live_abcdefghijklmnop=1"
+    assert redact(f"ambiguous option: {word} could match", [word]) == (
+        f"ambiguous option: {HIDDEN} could match"
+    )

@@ -75,16 +75,17 @@ def unrecognized(extras: Sequence[str], *, after_double_dash: bool) -> str:
 
 def _pieces(word: str) -> Iterable[str]:
     """What of a word a message may quote: the value of `--flag=VALUE` (the flag's name stays
-    shown, unless it too looks like a secret), the rest of `-xVALUE`, or the word itself."""
-    if word.startswith("-") and "=" in word:
-        name, _, value = word.partition("=")
-        yield value
-        if looks_like_a_secret(name):
-            yield word
+    shown, unless it too looks like a secret), the rest of `-xVALUE`, and the word itself."""
+    if not word.startswith("-"):
+        yield word
         return
-    if word.startswith("-") and not word.startswith("--") and len(word) > 2:
-        yield word[2:]
-    yield word
+    name, equals, value = word.partition("=")
+    if equals:
+        yield value
+    if not word.startswith("--") and len(word) > 2:
+        yield word[2:]  # `-hVALUE`, whatever it holds (base64 ends in `=`)
+    if not equals or looks_like_a_secret(name):
+        yield word
 
 
 def redact(message: str, command_line: Iterable[str]) -> str:
@@ -92,7 +93,5 @@ def redact(message: str, command_line: Iterable[str]) -> str:
     forms argparse quotes them: repr() first, then as they are."""
     unshown = {piece for word in command_line for piece in _pieces(word)}
     for piece in sorted(filter(looks_like_a_secret, unshown), key=len, reverse=True):
-        if not piece:
-            continue
         message = message.replace(repr(piece), HIDDEN).replace(piece, HIDDEN)
     return message
