@@ -321,6 +321,18 @@ def test_a_body_that_ends_before_its_content_length_is_refused(served: Served) -
     assert b"the body ended before its Content-Length" in answers[0][2]
 
 
+def test_a_chunked_body_that_ends_inside_a_chunk_is_refused(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=SOCKET_TIMEOUT) as conn:
+        conn.sendall(served.request("Transfer-Encoding: chunked\r\n", b"40\r\n" + BODY))
+        conn.shutdown(socket.SHUT_WR)  # the client is done: the chunk is short
+        received = bytearray()
+        while chunk := conn.recv(65536):
+            received += chunk
+    answers = _answers(bytes(received))
+    assert [answer[0] for answer in answers] == [400]
+    assert b"the body ended inside a chunk" in answers[0][2]
+
+
 def test_a_body_over_the_limit_is_refused_while_the_client_still_sends_it(
     served: Served,
 ) -> None:
