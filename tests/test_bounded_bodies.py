@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import brotli  # type: ignore[import-untyped] # brotli ships no type information
+import httpx
 import pytest
 import zstandard
 
@@ -21,7 +24,8 @@ import api_keys_client as sdk
 from api_keys_client import _decoders
 
 from .conftest import CREATED_JSON, KEY_JSON, RAW_KEY, Driver
-from .faultserver import Behaviour, FaultServer, respond, running
+from .faultserver import Behaviour, FaultServer, respond, response_bytes, running
+from .secret_oracle import large_objects
 
 LIMIT = 1024 * 1024  # 1 MiB, for these tests
 BOMB_SIZE = 64 * 1024 * 1024  # what each bomb would decode to: 64 times the limit
@@ -290,3 +294,40 @@ def test_max_response_size_must_be_a_positive_int(value: object) -> None:
             workspace_id="w",
             max_response_size=value,  # type: ignore[arg-type] # the wrong types are the test
         )
+
+
+# -- what an error pins in memory --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"x" * 1_000_000, b'"' + b"\\u0041" * 200_000, b"\xff" * 10**6],
+    ids=["not JSON", "a long string", "not UTF-8"],
+)
+def test_a_large_body_that_does_not_decode_is_kept_once(api: Driver, body: bytes) -> None:
+    with running(respond(200, body)) as server:
+        client = api.client(base_url=server.url, max_retries=0)
+        with pytest.raises(sdk.APIResponseValidationError) as caught:
+            api.list(client)
+        api.close(client)
+
+    error = caught.value
+    # One large object through everything the error keeps, its chain and the SDK's frames in its
+    # traceback included: the body on its response, not a decoded copy beside it.
+    assert [kept is error.response.content for kept in large_objects(error, 100_000)] == [True]
+
+
+def test_a_body_cut_off_by_a_timeout_is_not_pinned_by_the_error(api: Driver) -> None:
+    def half_then_stall(sock: socket.socket) -> bool:
+        sock.sendall(response_bytes(200, b"[" + b" " * 1_000_000, length=2_000_002))
+        time.sleep(1.0)
+        return False
+
+    with running(half_then_stall) as server:
+        client = api.client(base_url=server.url, max_retries=0, timeout=0.3)
+        with pytest.raises(sdk.APITimeoutError) as caught:
+            api.list(client)
+        api.close(client)
+
+    assert isinstance(caught.value.__cause__, httpx.TimeoutException)  # the cause is kept
+    assert large_objects(caught.value, 100_000) == []  # the half-read megabyte is not

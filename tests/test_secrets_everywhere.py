@@ -24,6 +24,7 @@ import api_keys_client as sdk
 
 from .conftest import Driver
 from .faultserver import FaultServer, Request, answer, respond, response_bytes, running
+from .secret_oracle import reachable, token_places
 
 # Upper and lower case both: what carries the token may fold it.
 TOKEN = "tok_Live_ABCdefGHIjklMNOPqr"
@@ -96,6 +97,40 @@ def test_a_redirect_keeps_no_request_with_the_token(api: Driver, location: str, 
         for earlier in error.response.history
     )
     assert _leaks(_kept_text(error)) == []
+
+
+# Answers over a real socket: httpcore's stream keeps the request as sent, token and all.
+_SOCKET_ANSWERS = {
+    "401": (401, b'{"error": "invalid token"}', {}),
+    "302": (302, b"", {"Location": "/login"}),
+    "200 not JSON": (200, b"[{", {}),
+    "429 echoing": (429, json.dumps({"error": TOKEN}).encode(), {"Retry-After": "9999"}),
+}
+
+
+@pytest.mark.parametrize("answer", list(_SOCKET_ANSWERS))
+@pytest.mark.parametrize("pool", ["own", "caller"])
+def test_nothing_reachable_from_an_error_holds_the_token_or_a_connection(
+    api: Driver, answer: str, pool: str
+) -> None:
+    status, body, headers = _SOCKET_ANSWERS[answer]
+    with running(respond(status, body, headers)) as server:
+        http_client: httpx.Client | httpx.AsyncClient | None = None
+        if pool == "caller":
+            http_client = httpx.Client() if api.flavour == "sync" else httpx.AsyncClient()
+        error = _fails(api, server.url, http_client=http_client)
+        if isinstance(http_client, httpx.Client):
+            http_client.close()
+        elif http_client is not None:
+            api.run(http_client.aclose())
+
+    assert isinstance(error, sdk.APIStatusError | sdk.APIResponseValidationError)
+    assert token_places(error, TOKEN) == []  # every object the error keeps alive, walked by gc
+    # ... and none of httpcore's: an error kept in a log or a result backend pins no pool.
+    assert not [kept for kept in reachable(error) if type(kept).__module__.startswith("httpcore")]
+    kept = body.replace(TOKEN.encode(), b"[redacted]")
+    assert error.response.content == kept  # the body is still there to read, once or again
+    assert b"".join(error.response.iter_bytes()) == kept
 
 
 # -- 2 and 4. header names, and case-folded text -------------------------------------------------
@@ -273,6 +308,7 @@ def test_no_answer_puts_the_token_anywhere(
                 failed = None
             if failed is not None:
                 assert _leaks(_kept_text(failed)) == []
+                assert token_places(failed, TOKEN) == []
                 assert _raw_controls(failed.message) == []
     finally:
         logger.removeHandler(keep)

@@ -93,6 +93,10 @@ def detached(response: httpx.Response) -> httpx.Response:
     pointed. Every earlier response (`history`) is detached alike."""
     response.request = without_credentials(response.request)
     response.next_request = None
+    if response.is_closed:
+        # httpcore's stream keeps the request as it was sent (the token in its Authorization)
+        # and the connection pool; a closed response reads from neither again.
+        response.stream = httpx.ByteStream(getattr(response, "_content", b""))
     response.history = [detached(earlier) for earlier in response.history]
     response.extensions = {
         name: value
