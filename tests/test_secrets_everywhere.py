@@ -11,6 +11,8 @@ import json
 import logging
 import pickle
 import re
+import socket
+import time
 import unicodedata
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -131,6 +133,43 @@ def test_nothing_reachable_from_an_error_holds_the_token_or_a_connection(
     kept = body.replace(TOKEN.encode(), b"[redacted]")
     assert error.response.content == kept  # the body is still there to read, once or again
     assert b"".join(error.response.iter_bytes()) == kept
+
+
+def _stall(sock: socket.socket) -> bool:
+    time.sleep(1.0)
+    return False
+
+
+@pytest.mark.parametrize("answer", ["401", "timeout"])
+def test_a_callers_cookies_and_proxy_credentials_are_masked_on_what_an_error_keeps(
+    api: Driver, answer: str
+) -> None:
+    # The caller's own secrets, which their http_client adds to every request it sends.
+    secrets = {"proxy": "c2VjcmV0cHJveHljcmVkZW50aWFs", "cookie": "s3ssion0f0the0caller"}
+    headers = {"Proxy-Authorization": f"Basic {secrets['proxy']}"}
+    cookies = {"session": secrets["cookie"]}
+    http_client: httpx.Client | httpx.AsyncClient = (
+        httpx.Client(headers=headers, cookies=cookies)
+        if api.flavour == "sync"
+        else httpx.AsyncClient(headers=headers, cookies=cookies)
+    )
+    behaviour = _stall if answer == "timeout" else respond(401, b'{"error": "invalid token"}')
+    with running(behaviour) as server:
+        error = _fails(api, server.url, http_client=http_client, timeout=0.3)
+        if isinstance(http_client, httpx.Client):
+            http_client.close()
+        else:
+            api.run(http_client.aclose())
+
+    for secret in secrets.values():
+        assert token_places(error, secret) == []
+    if isinstance(error, sdk.APIStatusError):
+        kept = error.response.request
+    else:
+        assert isinstance(error, sdk.APITimeoutError)
+        assert error.request is not None
+        kept = error.request
+    assert (kept.headers["cookie"], kept.headers["proxy-authorization"]) == ("[redacted]",) * 2
 
 
 # -- 2 and 4. header names, and case-folded text -------------------------------------------------

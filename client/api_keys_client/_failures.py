@@ -51,15 +51,21 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
+# The credentials a kept request shows masked: the SDK's own, and those a caller's http_client
+# adds (its cookie jar's, a Proxy-Authorization among its default headers).
+_MASKED = {
+    b"authorization": b"Bearer [redacted]",
+    b"proxy-authorization": b"[redacted]",
+    b"cookie": b"[redacted]",
+}
+
+
 def without_credentials(request: httpx.Request) -> httpx.Request:
     """A copy of `request` to keep on an exception: the same method, URL, body and headers, but
-    the Authorization header masked."""
-    if "authorization" not in request.headers:
+    the credential headers masked."""
+    if not any(name.lower() in _MASKED for name, _ in request.headers.raw):
         return request
-    headers = [
-        (name, b"Bearer [redacted]" if name.lower() == b"authorization" else value)
-        for name, value in request.headers.raw
-    ]
+    headers = [(name, _MASKED.get(name.lower(), value)) for name, value in request.headers.raw]
     try:
         content: bytes | None = request.content
     except httpx.RequestNotRead:
