@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import api_keys_client as sdk
 
 from .conftest import Driver
-from .faultserver import FaultServer, Request, answer, respond, response_bytes, running
+from .faultserver import Behaviour, FaultServer, Request, answer, respond, response_bytes, running
 from .secret_oracle import reachable, token_places
 
 # Upper and lower case both: what carries the token may fold it.
@@ -72,6 +72,33 @@ def _fails(api: Driver, url: str, operation: str = "list", **options: object) ->
     return caught.value
 
 
+def _fails_over_a_socket(
+    api: Driver,
+    behaviour: Behaviour,
+    *,
+    pool: str = "own",
+    headers: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+    **options: object,
+) -> sdk.ApiKeysError:
+    """_fails against a server that answers with `behaviour`, on the SDK's own pool or on a
+    caller's http_client (made with `headers` and `cookies`, closed after)."""
+    http_client: httpx.Client | httpx.AsyncClient | None = None
+    if pool == "caller":
+        http_client = (
+            httpx.Client(headers=headers, cookies=cookies)
+            if api.flavour == "sync"
+            else httpx.AsyncClient(headers=headers, cookies=cookies)
+        )
+    with running(behaviour) as server:
+        error = _fails(api, server.url, "list", http_client=http_client, **options)
+    if isinstance(http_client, httpx.Client):
+        http_client.close()
+    elif http_client is not None:
+        api.run(http_client.aclose())
+    return error
+
+
 # -- 1. every copy of the request an error keeps --------------------------------------------------
 
 
@@ -82,15 +109,7 @@ def _fails(api: Driver, url: str, operation: str = "list", **options: object) ->
 )
 @pytest.mark.parametrize("pool", ["own", "caller"])
 def test_a_redirect_keeps_no_request_with_the_token(api: Driver, location: str, pool: str) -> None:
-    with running(respond(308, b"", {"Location": location})) as server:
-        http_client: httpx.Client | httpx.AsyncClient | None = None
-        if pool == "caller":
-            http_client = httpx.Client() if api.flavour == "sync" else httpx.AsyncClient()
-        error = _fails(api, server.url, http_client=http_client)
-        if isinstance(http_client, httpx.Client):
-            http_client.close()
-        elif http_client is not None:
-            api.run(http_client.aclose())
+    error = _fails_over_a_socket(api, respond(308, b"", {"Location": location}), pool=pool)
 
     assert isinstance(error, sdk.APIStatusError)
     assert error.response.next_request is None  # httpx's unfollowed redirect, token and all
@@ -116,15 +135,7 @@ def test_nothing_reachable_from_an_error_holds_the_token_or_a_connection(
     api: Driver, answer: str, pool: str
 ) -> None:
     status, body, headers = _SOCKET_ANSWERS[answer]
-    with running(respond(status, body, headers)) as server:
-        http_client: httpx.Client | httpx.AsyncClient | None = None
-        if pool == "caller":
-            http_client = httpx.Client() if api.flavour == "sync" else httpx.AsyncClient()
-        error = _fails(api, server.url, http_client=http_client)
-        if isinstance(http_client, httpx.Client):
-            http_client.close()
-        elif http_client is not None:
-            api.run(http_client.aclose())
+    error = _fails_over_a_socket(api, respond(status, body, headers), pool=pool)
 
     assert isinstance(error, sdk.APIStatusError | sdk.APIResponseValidationError)
     assert token_places(error, TOKEN) == []  # every object the error keeps alive, walked by gc
@@ -146,20 +157,15 @@ def test_a_callers_cookies_and_proxy_credentials_are_masked_on_what_an_error_kee
 ) -> None:
     # The caller's own secrets, which their http_client adds to every request it sends.
     secrets = {"proxy": "c2VjcmV0cHJveHljcmVkZW50aWFs", "cookie": "s3ssion0f0the0caller"}
-    headers = {"Proxy-Authorization": f"Basic {secrets['proxy']}"}
-    cookies = {"session": secrets["cookie"]}
-    http_client: httpx.Client | httpx.AsyncClient = (
-        httpx.Client(headers=headers, cookies=cookies)
-        if api.flavour == "sync"
-        else httpx.AsyncClient(headers=headers, cookies=cookies)
-    )
     behaviour = _stall if answer == "timeout" else respond(401, b'{"error": "invalid token"}')
-    with running(behaviour) as server:
-        error = _fails(api, server.url, http_client=http_client, timeout=0.3)
-        if isinstance(http_client, httpx.Client):
-            http_client.close()
-        else:
-            api.run(http_client.aclose())
+    error = _fails_over_a_socket(
+        api,
+        behaviour,
+        pool="caller",
+        headers={"Proxy-Authorization": f"Basic {secrets['proxy']}"},
+        cookies={"session": secrets["cookie"]},
+        timeout=0.3,
+    )
 
     for secret in secrets.values():
         assert token_places(error, secret) == []
