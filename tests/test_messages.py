@@ -11,7 +11,7 @@ import respx
 
 import api_keys_client as sdk
 
-from .conftest import ROUTES, TOKEN, Driver, operation_route
+from .conftest import BASE_URL, ROUTES, TOKEN, Driver, operation_route
 
 OPERATIONS = ["list", "create", "revoke"]
 
@@ -208,8 +208,11 @@ def test_plain_text_bodies_are_escaped_too(api: Driver, mock_api: respx.MockRout
     with pytest.raises(sdk.NotFoundError) as caught:
         api.list()
 
-    # (the base_url hint every 404 gets follows it)
-    assert "HTTP 404 Not Found: no\\x1b[31m route; check base_url" in str(caught.value)
+    assert str(caught.value) == (
+        "GET /v1/api-keys failed: HTTP 404 Not Found: no\\x1b[31m route; check base_url"
+        f" ({BASE_URL}): the API Keys service answers no request with 404, so this path is not"
+        " one of its"
+    )
 
 
 @pytest.mark.parametrize(
