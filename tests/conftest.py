@@ -94,16 +94,27 @@ class EventLoop:
         if self._loop is not None:
             return self._loop.run_until_complete(awaitable)
 
-        async def wait() -> Any:
-            return await awaitable
+        async def wait() -> tuple[Any, BaseException | None]:
+            # An interruption is carried out of the run rather than raised through the portal's
+            # task group: a crashing group closes its nursery while the run is still live, and
+            # the stop() that __exit__ then sends is refused with a coroutine anyio made and
+            # never closes ("coroutine 'BlockingPortal._call_func' was never awaited").
+            try:
+                return await awaitable, None
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception:
+                raise
+            except BaseException as exc:
+                return None, exc
 
-        try:
-            return self._running.call(wait)
-        except BaseException as exc:
-            if not isinstance(exc, Exception):  # it ended the run, as in a program: a new one
-                self.close()
-                self._start()
-            raise
+        value, interruption = self._running.call(wait)
+        if interruption is None:
+            return value
+        # It would have ended the run, as in a program: this run ends, and a new one starts.
+        self.close()
+        self._start()
+        raise interruption
 
     def close(self) -> None:
         if self._loop is not None:
