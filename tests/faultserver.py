@@ -194,6 +194,15 @@ class FaultServer:
         with self._lock:
             self._script.extend(behaviours)
 
+    def wait_for_requests(self, count: int, *, within: float = 10.0) -> int:
+        """How many requests have arrived, once `count` have or `within` seconds have passed.
+        A client that gave up on a stalled answer can be quicker than the handler thread that
+        reads its last request: counting at once would race that thread."""
+        ends = time.monotonic() + within
+        while len(self.requests) < count and time.monotonic() < ends:
+            time.sleep(0.01)
+        return len(self.requests)
+
     def _next_behaviour(self) -> Behaviour:
         with self._lock:
             return self._script.popleft() if self._script else self._default

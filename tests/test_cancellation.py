@@ -39,10 +39,7 @@ def _async_client(base_url: str) -> sdk.AsyncApiKeysClient:
 
 
 def _wait_for_a_request(server: FaultServer) -> None:
-    ends = time.monotonic() + 10
-    while not server.requests and time.monotonic() < ends:
-        time.sleep(0.01)
-    assert server.requests, "the request never reached the server"
+    assert server.wait_for_requests(1), "the request never reached the server"
 
 
 def _the_warning(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
