@@ -9,6 +9,8 @@ read bounded by a timeout.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -89,8 +91,9 @@ def serve_fake() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
                 exports[name] = value
         yield process, exports
     finally:
-        os.kill(process.pid, signal.SIGCONT)  # in case a test paused it
-        process.terminate()
+        if process.poll() is None:  # a test may have stopped it already
+            os.kill(process.pid, signal.SIGCONT)  # in case a test paused it
+            process.terminate()
         try:
             status = process.wait(timeout=10)
         finally:
@@ -138,6 +141,75 @@ def test_serve_fake_lets_200_connections_wait_while_it_is_busy(
             for connection in connections:
                 connection.close()
     assert connected == CONCURRENT_CALLS
+
+
+def _signal_thread(pid: int, tid: int, signum: int) -> None:
+    """Send `signum` to one thread of another process, as the kernel may choose to deliver a
+    signal sent to the whole process (glibc's tgkill)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.tgkill(pid, tid, signum) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tgkill signals one thread of a process")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_fake_stops_whichever_of_its_threads_the_signal_lands_on(
+    serve_fake: tuple[subprocess.Popen[str], dict[str, str]], signum: int
+) -> None:
+    """A process-wide signal goes to any thread not blocking it: right after a SIGCONT, say,
+    while the main thread is still being woken. pause() waited only for one delivered to the
+    main thread, so serve-fake ignored a SIGTERM that landed on its server thread, forever."""
+    process, _ = serve_fake
+    others = [
+        int(tid) for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid
+    ]
+    assert others, "serve-fake runs its server in a thread of its own"
+    _signal_thread(process.pid, others[0], signum)
+    assert process.wait(timeout=SOCKET_TIMEOUT) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_serve_fake_stops_on_a_sigterm_that_comes_while_it_writes_its_exports() -> None:
+    """Whoever reads the exports may signal at once, while the rest are still being written:
+    that is a stop like any other (exit 0), not an interrupted command (130). The pipe is full
+    before serve-fake starts, so its write is blocked when the signal comes."""
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(writer, b"x" * 65536)
+    os.set_blocking(writer, True)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api_keys_client", "serve-fake", "--port", str(port)],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+    )
+    os.close(writer)
+    try:
+        deadline = time.monotonic() + SOCKET_TIMEOUT
+        while True:  # listening: the exports are being written, into the full pipe
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "serve-fake never listened"
+            time.sleep(0.02)
+        time.sleep(0.2)
+        process.terminate()
+        with open(reader, "rb") as pipe:  # drained, so that the exit's flush can finish
+            pipe.read()
+        _, errors = process.communicate(timeout=SOCKET_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, errors) == (0, b"")  # a stop: no "interrupted", no traceback
 
 
 # -- framing -----------------------------------------------------------------------------------

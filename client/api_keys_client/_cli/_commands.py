@@ -18,6 +18,7 @@ from ._delivery import (
     unvalidated_shown,
 )
 from ._parser import DEMO_WORKSPACES, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, UsageError
+from ._signals import wait_for_signals
 
 if TYPE_CHECKING:
     from .. import ApiKeysClient, ApiKeysError
@@ -449,16 +450,17 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
         console.say(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
         return EXIT_FAILURE
     try:
-        console.write(
-            f"# Fake API Keys service on {base_url} (Ctrl-C to stop). For a shell:\n"
-            f"export API_KEYS_BASE_URL={base_url}\n"
-            f"export API_KEYS_TOKEN={token}\n"
-            f"export API_KEYS_WORKSPACE_ID={workspaces[0]}\n"
-            f"# The token's user belongs to {', '.join(workspaces)}.\n"
-        )
+        # A signal is a stop from here on, even one that comes while the exports are written:
+        # whoever read them may send it at once.
         with contextlib.suppress(KeyboardInterrupt):
-            while not stopping:  # pause() may return on a signal with no handler (SIGCONT)
-                signal.pause()
+            console.write(
+                f"# Fake API Keys service on {base_url} (Ctrl-C to stop). For a shell:\n"
+                f"export API_KEYS_BASE_URL={base_url}\n"
+                f"export API_KEYS_TOKEN={token}\n"
+                f"export API_KEYS_WORKSPACE_ID={workspaces[0]}\n"
+                f"# The token's user belongs to {', '.join(workspaces)}.\n"
+            )
+            wait_for_signals(lambda: bool(stopping))
     finally:
         # Shutting down is not interrupted: a second Ctrl-C or SIGTERM waits for it.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
