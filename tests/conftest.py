@@ -101,9 +101,7 @@ class EventLoop:
             # never closes ("coroutine 'BlockingPortal._call_func' was never awaited").
             try:
                 return await awaitable, None
-            except anyio.get_cancelled_exc_class():
-                raise
-            except Exception:
+            except (Exception, anyio.get_cancelled_exc_class()):
                 raise
             except BaseException as exc:
                 return None, exc

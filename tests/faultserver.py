@@ -234,9 +234,14 @@ def running(default: Behaviour | None = None) -> Iterator[FaultServer]:
         server.stop()
 
 
-def refused_url() -> str:
-    """A loopback URL where nothing listens: connecting is refused at once."""
+def free_port() -> int:
+    """A loopback port nothing listens on (the kernel's pick, released at once)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def refused_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once."""
+    return f"http://127.0.0.1:{free_port()}"

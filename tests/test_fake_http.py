@@ -29,6 +29,8 @@ import api_keys_client as sdk
 from api_keys_client.testing import FakeApiKeys
 from api_keys_client.testing._framing import MAX_BODY
 
+from .faultserver import free_port
+
 SOCKET_TIMEOUT = 5.0  # seconds: well under the fake's 10 s idle timeout, so a hang shows
 CONCURRENT_CALLS = 200
 
@@ -168,13 +170,6 @@ def test_serve_fake_stops_whichever_of_its_threads_the_signal_lands_on(
     assert process.wait(timeout=SOCKET_TIMEOUT) == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_serve_fake_stops_on_a_sigterm_that_comes_while_it_writes_its_exports() -> None:
     """Whoever reads the exports may signal at once, while the rest are still being written:
     that is a stop like any other (exit 0), not an interrupted command (130). The pipe is full
@@ -185,7 +180,7 @@ def test_serve_fake_stops_on_a_sigterm_that_comes_while_it_writes_its_exports() 
         while True:
             os.write(writer, b"x" * 65536)
     os.set_blocking(writer, True)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "api_keys_client", "serve-fake", "--port", str(port)],
         stdout=writer,

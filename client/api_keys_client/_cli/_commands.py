@@ -436,10 +436,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
     workspaces = args.workspaces or list(DEMO_WORKSPACES)
     token = fake.add_user(workspaces=workspaces)
 
-    stopping: list[int] = []
-
     def stop(signum: int, frame: object) -> None:
-        stopping.append(signum)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
@@ -460,7 +457,7 @@ def run_serve_fake(args: argparse.Namespace, console: Console) -> int:
                 f"export API_KEYS_WORKSPACE_ID={workspaces[0]}\n"
                 f"# The token's user belongs to {', '.join(workspaces)}.\n"
             )
-            wait_for_signals(lambda: bool(stopping))
+            wait_for_signals()
     finally:
         # Shutting down is not interrupted: a second Ctrl-C or SIGTERM waits for it.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -14,7 +14,7 @@ import select
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import FrameType
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -85,18 +85,18 @@ def deferred() -> Iterator[None]:
             raise Interrupted(signum)
 
 
-def wait_for_signals(done: Callable[[], bool]) -> None:
-    """Sleep until a signal's handler has made `done()` true, or raised. A signal sent to the
-    process goes to whichever thread the kernel picks, and pause() wakes only when it is the
-    main thread: one that landed on a server thread ran no handler until the next signal. The
-    wakeup fd is written whichever thread takes it. Main thread only, as signal.signal is."""
+def wait_for_signals() -> None:
+    """Sleep until a signal's handler raises. A signal sent to the process goes to whichever
+    thread the kernel picks, and pause() wakes only when it is the main thread: one that landed
+    on a server thread ran no handler until the next signal. The wakeup fd is written whichever
+    thread takes it. Main thread only, as signal.signal is."""
     reader, writer = socket.socketpair()
     with reader, writer:
         reader.setblocking(False)
         writer.setblocking(False)
         previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
         try:
-            while not done():
+            while True:  # a handler that returns (or a signal Python does not handle) sleeps on
                 select.select([reader], [], [])
                 with contextlib.suppress(BlockingIOError):
                     reader.recv(4096)
